@@ -1,0 +1,50 @@
+"""featurekit: classical-ML instrument recognition from audio.
+
+The public API is imported lazily so ``import featurekit`` (and the CLI's
+``--help``) stay fast; see ``__all__`` for what is available.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ._version import __version__
+from .errors import AudioError, ConfigError, CorpusError, FeaturekitError, ModelError
+
+#: public name -> module that defines it
+_LAZY = {
+    "ExtractionConfig": "featurekit.config",
+    "extract": "featurekit.extract",
+    "extract_files": "featurekit.extract",
+    "ExtractResult": "featurekit.extract",
+    "load_features": "featurekit.table",
+    "load_failures": "featurekit.table",
+    "read_corpus": "featurekit.corpus",
+    "parse_column": "featurekit.features.catalogue",
+    "PRESETS": "featurekit.features.catalogue",
+    "FEATURES": "featurekit.features.catalogue",
+}
+
+__all__ = [
+    "__version__", "FeaturekitError", "ConfigError", "CorpusError", "AudioError",
+    "ModelError", *_LAZY,
+]
+
+
+def _register(names: dict) -> None:
+    """Let later modules add lazily imported public names (train, importances...)."""
+    _LAZY.update(names)
+    __all__.extend(n for n in names if n not in __all__)
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'featurekit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,0 +1,125 @@
+"""Reading one audio file into a fixed-length mono clip.
+
+Every readable oddity is repaired the way users expect and *reported* in a
+short note (stereo downmixed, resampled, padded, non-finite samples zeroed);
+anything that cannot honestly become a clip raises :class:`AudioError` with a
+one-line reason, which the extractor records as a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import AudioError
+
+
+@dataclass
+class Clip:
+    """A decoded clip.
+
+    Attributes
+    ----------
+    samples : ndarray, shape (n_samples,), float32
+        Mono audio at the configured rate, padded or cut to the clip length.
+    padded : bool
+        True when the source was shorter than the clip and zeros were added.
+    notes : list of str
+        Human-readable repairs applied (empty for a clean NSynth note).
+    """
+
+    samples: np.ndarray
+    padded: bool
+    notes: list
+
+
+def _wav_declared_bytes(path) -> tuple[int, int] | None:
+    """Return (declared data bytes, available data bytes) of a RIFF/WAVE file.
+
+    libsndfile silently clips a truncated file to what is present, so the
+    header is read here to tell a truncated file from a short one.  Returns
+    ``None`` when the file is not a plain RIFF WAVE (other formats, RF64).
+    """
+    size = os.path.getsize(path)
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        pos = 12
+        while pos + 8 <= size:
+            fh.seek(pos)
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                return None
+            cid, clen = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if cid == b"data":
+                return clen, size - pos - 8
+            pos += 8 + clen + (clen & 1)
+    return None
+
+
+def read_clip(path, sample_rate: int, n_samples: int) -> Clip:
+    """Decode ``path`` to a mono float32 clip of ``n_samples`` at ``sample_rate``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Any format libsndfile reads (WAV 8/16/24/32-bit and float, FLAC, OGG...).
+    sample_rate : int
+        Target rate in Hz; other rates are resampled (soxr, high quality).
+    n_samples : int
+        Target length; shorter audio is zero-padded at the end, longer is cut.
+
+    Raises
+    ------
+    AudioError
+        Missing, unreadable, empty, header-only or truncated file.
+    """
+    import soundfile as sf
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise AudioError("file not found")
+    if os.path.getsize(path) == 0:
+        raise AudioError("empty file (0 bytes)")
+    try:
+        data, rate = sf.read(path, dtype="float32", always_2d=True)
+    except Exception as exc:  # libsndfile raises several types
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise AudioError(f"not a readable audio file ({msg})") from None
+    if data.shape[0] == 0:
+        raise AudioError("no audio samples (header only)")
+    if path.lower().endswith(".wav"):
+        declared = _wav_declared_bytes(path)
+        if declared is not None and declared[0] > declared[1] + 1:
+            raise AudioError(
+                f"truncated WAV: header declares {declared[0]} data bytes, "
+                f"file holds {declared[1]}"
+            )
+    notes = []
+    if data.shape[1] > 1:
+        notes.append(f"downmixed {data.shape[1]} channels")
+        y = data.mean(axis=1)
+    else:
+        y = data[:, 0]
+    bad = ~np.isfinite(y)
+    if bad.any():
+        notes.append(f"zeroed {int(bad.sum())} non-finite samples")
+        y = np.where(bad, 0.0, y).astype(np.float32)
+    if rate != sample_rate:
+        import soxr
+
+        notes.append(f"resampled from {rate} Hz")
+        y = soxr.resample(y, rate, sample_rate, quality="HQ").astype(np.float32)
+    padded = False
+    if y.shape[0] < n_samples:
+        notes.append(f"padded from {y.shape[0] / sample_rate:.3f} s")
+        y = np.pad(y, (0, n_samples - y.shape[0]))
+        padded = True
+    elif y.shape[0] > n_samples:
+        notes.append(f"cut from {y.shape[0] / sample_rate:.3f} s")
+        y = y[:n_samples]
+    return Clip(np.ascontiguousarray(y, dtype=np.float32), padded, notes)

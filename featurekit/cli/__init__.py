@@ -1,0 +1,1 @@
+"""Command-line shell around the featurekit library (see ``featurekit --help``)."""

@@ -1,0 +1,132 @@
+"""What is computed: the extraction configuration.
+
+:class:`ExtractionConfig` holds only parameters that change the numbers in a
+feature table (sample rate, clip length, FFT and hop sizes, filterbank sizes,
+preset).  How a run executes (``n_jobs``, backend, paths) is passed separately,
+so two tables made with equal configs are comparable whatever machine made them.
+The config is stored, as JSON, in every Parquet file featurekit writes and in
+every model it saves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+
+from ._version import __version__
+from .errors import ConfigError
+
+#: Bumped whenever a feature's definition changes, so old tables are not mixed
+#: with new ones.
+FEATURE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ExtractionConfig:
+    """Parameters that define a feature table.
+
+    Parameters
+    ----------
+    preset : str
+        Name of a feature preset (see :data:`featurekit.features.PRESETS`).
+    sample_rate : int
+        Rate (Hz) every file is resampled to before analysis.
+    duration : float
+        Clip length in seconds; shorter audio is zero-padded (and flagged),
+        longer audio is cut.  NSynth notes are 4.0 s.
+    n_fft : int
+        STFT frame length in samples (Hann window).
+    hop_length : int
+        STFT hop in samples.
+    n_mels : int
+        Mel bands for the MFCC front end (Slaney mel scale, as librosa).
+    n_mfcc : int or None
+        MFCC coefficients kept; ``None`` uses the preset's default.
+    fmin, fmax : float
+        Mel filterbank edges in Hz; ``fmax=None`` means Nyquist.
+    """
+
+    preset: str = "default"
+    sample_rate: int = 16000
+    duration: float = 4.0
+    n_fft: int = 1024
+    hop_length: int = 512
+    n_mels: int = 64
+    n_mfcc: int | None = None
+    fmin: float = 0.0
+    fmax: float | None = None
+    feature_version: int = field(default=FEATURE_VERSION)
+
+    def __post_init__(self):
+        from .features.catalogue import PRESETS
+
+        if self.preset not in PRESETS:
+            raise ConfigError(
+                f"unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}"
+            )
+        for name in ("sample_rate", "n_fft", "hop_length", "n_mels"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value <= 0:
+                raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        if not self.duration > 0:
+            raise ConfigError(f"duration must be > 0 seconds, got {self.duration!r}")
+        if self.hop_length > self.n_fft:
+            raise ConfigError(
+                f"hop_length ({self.hop_length}) must not exceed n_fft ({self.n_fft})"
+            )
+        if self.n_samples < self.n_fft:
+            raise ConfigError(
+                f"duration {self.duration} s at {self.sample_rate} Hz is shorter than one "
+                f"FFT frame ({self.n_fft} samples)"
+            )
+        nyquist = self.sample_rate / 2
+        if self.fmax is not None and not 0 < self.fmax <= nyquist:
+            raise ConfigError(f"fmax must be in (0, {nyquist}] Hz, got {self.fmax!r}")
+        if not 0 <= self.fmin < (self.fmax or nyquist):
+            raise ConfigError(f"fmin must be in [0, fmax), got {self.fmin!r}")
+        if self.n_mfcc is not None and not 0 < self.n_mfcc <= self.n_mels:
+            raise ConfigError(
+                f"n_mfcc must be in [1, n_mels={self.n_mels}], got {self.n_mfcc!r}"
+            )
+
+    @property
+    def n_samples(self) -> int:
+        """Clip length in samples."""
+        return int(round(self.duration * self.sample_rate))
+
+    @property
+    def n_frames(self) -> int:
+        """STFT frames per clip (centred frames, as librosa)."""
+        return 1 + self.n_samples // self.hop_length
+
+    @property
+    def mfcc_count(self) -> int:
+        """Number of MFCCs computed (explicit ``n_mfcc`` or the preset's)."""
+        from .features.catalogue import PRESET_MFCC
+
+        return self.n_mfcc if self.n_mfcc is not None else PRESET_MFCC[self.preset]
+
+    def to_dict(self) -> dict:
+        """Plain, JSON-serialisable view (plus the featurekit version)."""
+        d = dataclasses.asdict(self)
+        d["featurekit_version"] = __version__
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ExtractionConfig":
+        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        d = dict(d)
+        d.pop("featurekit_version", None)
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ConfigError(f"unknown extraction config keys: {unknown}")
+        return cls(**d)
+
+    def identity(self) -> dict:
+        """The fields that must match for two runs to share one table."""
+        return dataclasses.asdict(self)
