@@ -1,0 +1,317 @@
+"""Parallel, streaming, resumable feature extraction.
+
+:func:`extract` lists a corpus, skips the notes an earlier run already wrote,
+cuts the rest into chunks and hands each chunk to a joblib worker.  A worker
+reads its notes, computes all features from one STFT per note (vectorised
+across the chunk), and writes its own Parquet shard (plus a failures shard)
+atomically; the driver only collects counts.  Memory therefore stays bounded
+by ``n_jobs`` chunks whatever the corpus size, a crash loses only the chunks
+in flight, and re-running the same command resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import table
+from .audio import read_clip
+from .config import ExtractionConfig
+from .corpus import read_corpus
+from .errors import AudioError, ConfigError
+from .features.analysis import AnalysisPlan
+from .features.engine import compute_features, feature_names
+
+#: Notes per chunk (one task, one shard): ~0.5 s of work, ~20 MB of audio.
+CHUNK_SIZE = 256
+
+
+@dataclass
+class ExtractResult:
+    """Summary of an extraction run.
+
+    Attributes
+    ----------
+    out : Path
+        Output directory.
+    n_listed : int
+        Notes in the corpus after filters.
+    n_skipped : int
+        Notes already in the table from an earlier run (resumed).
+    n_written : int
+        Notes whose features this run wrote.
+    n_failed_run : int
+        Notes this run recorded as failures.
+    n_rows, n_failures : int
+        Totals in the table after the run.
+    seconds : float
+        Wall time of this run.
+    failures : pandas.DataFrame
+        All failures recorded in ``out`` (note_id, path, error).
+    """
+
+    out: Path
+    n_listed: int = 0
+    n_skipped: int = 0
+    n_written: int = 0
+    n_failed_run: int = 0
+    n_rows: int = 0
+    n_failures: int = 0
+    seconds: float = 0.0
+    failures: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=table.FAILURE_COLUMNS))
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every note is in the table, 3 when some are recorded failures.
+
+        The rule depends on the whole table, not on this run, so re-running a
+        finished extraction gives the same code.
+        """
+        return 3 if self.n_failures else 0
+
+    def summary(self) -> str:
+        """Human-readable multi-line summary."""
+        rate = self.n_written / self.seconds if self.seconds else 0.0
+        lines = [
+            f"featurekit extract: {self.n_rows} notes in {self.out / table.FEATURES_DIR}",
+            f"  this run: {self.n_written} written, {self.n_failed_run} failed, "
+            f"{self.n_skipped} already done (resumed), {self.seconds:.1f} s ({rate:.0f} notes/s)",
+        ]
+        if self.n_failures:
+            lines.append(f"  {self.n_failures} failures recorded in {self.out / table.FAILURES_DIR}:")
+            for _, row in self.failures.head(5).iterrows():
+                lines.append(f"    {row['note_id']}: {row['error']}")
+            if self.n_failures > 5:
+                lines.append(f"    ... (featurekit.load_failures({str(self.out)!r}) lists all)")
+        return "\n".join(lines)
+
+
+def _read_notes(paths, config: ExtractionConfig):
+    """Decode clips; returns (ok indices, clips (k, n), padded, notes, {index: error})."""
+    ok, clips, padded, notes, errors = [], [], [], [], {}
+    for i, path in enumerate(paths):
+        try:
+            clip = read_clip(path, config.sample_rate, config.n_samples)
+        except AudioError as exc:
+            errors[i] = str(exc)
+            continue
+        except Exception as exc:  # never let one file stop a run
+            errors[i] = f"unexpected {type(exc).__name__}: {exc}".splitlines()[0]
+            continue
+        ok.append(i)
+        clips.append(clip.samples)
+        padded.append(clip.padded)
+        notes.append("; ".join(clip.notes))
+    y = np.stack(clips) if clips else np.zeros((0, config.n_samples), np.float32)
+    return ok, y, padded, notes, errors
+
+
+def _features_or_errors(y, plan, errors, ok):
+    """Features of a batch; if the batch fails, fall back note by note."""
+    try:
+        return compute_features(y, plan), ok
+    except Exception:
+        rows, kept = [], []
+        for j, i in enumerate(ok):
+            try:
+                rows.append(compute_features(y[j : j + 1], plan)[0])
+                kept.append(i)
+            except Exception as exc:
+                errors[i] = f"feature computation failed: {type(exc).__name__}: {exc}".splitlines()[0]
+        width = len(feature_names(plan))
+        return (np.stack(rows) if rows else np.zeros((0, width), np.float32)), kept
+
+
+def process_chunk(records: pd.DataFrame, plan: AnalysisPlan, out, shard_name: str, manifest: dict):
+    """Extract one chunk of notes and write its shards (runs in a worker).
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        Corpus rows (metadata, ``path``, ``note_id``).
+    plan : AnalysisPlan
+    out : path-like
+        Output directory (shared storage when workers are remote).
+    shard_name : str
+        File name of the shard(s) this chunk writes.
+    manifest : dict
+        Stored in each shard's Parquet metadata.
+
+    Returns
+    -------
+    (int, int)
+        Notes written, notes failed.
+    """
+    out = Path(out)
+    records = records.reset_index(drop=True)
+    ok, y, padded, notes, errors = _read_notes(records["path"].tolist(), plan.config)
+    x, kept = _features_or_errors(y, plan, errors, ok)
+    pos = {i: j for j, i in enumerate(ok)}
+    if kept:
+        rows = records.iloc[kept].reset_index(drop=True)
+        rows["padded"] = [padded[pos[i]] for i in kept]
+        rows["notes"] = [notes[pos[i]] for i in kept]
+        feats = pd.DataFrame(x, columns=feature_names(plan))
+        table.write_shard(pd.concat([rows, feats], axis=1), out / table.FEATURES_DIR / shard_name, manifest)
+    if errors:
+        fail = pd.DataFrame(
+            [(records.at[i, "note_id"], records.at[i, "path"], msg) for i, msg in sorted(errors.items())],
+            columns=table.FAILURE_COLUMNS,
+        )
+        table.write_shard(fail, out / table.FAILURES_DIR / shard_name, manifest)
+    return len(kept), len(errors)
+
+
+def _shard_name(note_ids) -> str:
+    """Deterministic, content-addressed shard name for a chunk of notes."""
+    digest = hashlib.sha1("\n".join(note_ids).encode()).hexdigest()[:16]
+    return f"part-{digest}.parquet"
+
+
+def _resolve_jobs(n_jobs) -> int:
+    if n_jobs is None or n_jobs == 0:
+        raise ConfigError(f"n_jobs must be a non-zero integer, got {n_jobs!r}")
+    n_jobs = int(n_jobs)
+    cores = os.cpu_count() or 1
+    return max(1, cores + 1 + n_jobs) if n_jobs < 0 else n_jobs
+
+
+def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | None = None,
+            n_jobs: int = -1, families=None, sources=None, exclude_sources=None,
+            chunk_size: int = CHUNK_SIZE, backend: str | None = None,
+            progress: bool = True) -> ExtractResult:
+    """Extract features of every note of ``corpus`` into a Parquet table at ``out``.
+
+    Parameters
+    ----------
+    corpus : path-like
+        NSynth jsonwav root, one split directory, or a folder of NSynth-named
+        WAVs (see :func:`featurekit.read_corpus`).
+    out : path-like
+        Output directory (created).  Re-running with the same arguments resumes;
+        a different configuration or note selection is an error.
+    preset : str
+        Feature preset (``mfcc40``, ``default``, ``full``); ignored if ``config`` is given.
+    config : ExtractionConfig, optional
+        Full control over what is computed.
+    n_jobs : int
+        Worker processes; negative counts from the number of cores (-1 = all).
+    families, sources, exclude_sources : list of str, optional
+        Note selection by NSynth family / source names.
+    chunk_size : int
+        Notes per task and per shard.
+    backend : str, optional
+        joblib backend (default ``loky`` processes; ``"dask"`` with a
+        dask.distributed client registered).
+    progress : bool
+        Show a progress bar (notes/s and ETA) on stderr.
+
+    Returns
+    -------
+    ExtractResult
+    """
+    from joblib import Parallel, delayed
+
+    t0 = time.perf_counter()
+    config = config or ExtractionConfig(preset=preset)
+    n_jobs = _resolve_jobs(n_jobs)
+    if chunk_size < 1:
+        raise ConfigError(f"chunk_size must be >= 1, got {chunk_size!r}")
+    out = Path(out).expanduser()
+    listing = read_corpus(corpus, families=families, sources=sources,
+                          exclude_sources=exclude_sources)
+    plan = AnalysisPlan(config)
+    manifest = {
+        "config": config.identity(),
+        "selection": {
+            "corpus": str(listing.root), "layout": listing.layout,
+            "families": sorted(families) if families else None,
+            "sources": sorted(sources) if sources else None,
+            "exclude_sources": sorted(exclude_sources) if exclude_sources else None,
+        },
+        "feature_names": feature_names(plan),
+    }
+    table.check_manifest(out, manifest)
+    table.write_manifest(out, {**manifest, "featurekit_version": config.to_dict()["featurekit_version"]})
+    shard_meta = {"config": config.to_dict(), "selection": manifest["selection"]}
+
+    done = table.done_note_ids(out)
+    problems = [p for p in listing.problems if p[0] not in done]
+    if problems:
+        fail = pd.DataFrame(problems, columns=table.FAILURE_COLUMNS)
+        table.write_shard(fail, out / table.FAILURES_DIR / _shard_name(fail["note_id"]), shard_meta)
+    notes = listing.notes
+    todo = notes[~notes["note_id"].isin(done)]
+    result = ExtractResult(out=out, n_listed=len(notes), n_skipped=len(notes) - len(todo),
+                           n_failed_run=len(problems))
+    chunks = [todo.iloc[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
+    tasks = (delayed(process_chunk)(c, plan, out, _shard_name(c["note_id"]), shard_meta) for c in chunks)
+    bar = _progress(len(todo), progress)
+    try:
+        if chunks:
+            parallel = Parallel(n_jobs=min(n_jobs, len(chunks)), backend=backend,
+                                return_as="generator_unordered", pre_dispatch="2*n_jobs")
+            for written, failed in parallel(tasks):
+                result.n_written += written
+                result.n_failed_run += failed
+                bar.update(written + failed)
+                if result.n_failed_run:
+                    bar.set_postfix(failed=result.n_failed_run, refresh=False)
+    finally:
+        bar.close()
+    result.failures = table.load_failures(out)
+    result.n_failures = len(result.failures)
+    result.n_rows = len(table.done_note_ids(out)) - result.n_failures
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _progress(total, enabled):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="note", disable=not enabled or total == 0,
+                desc="extracting", smoothing=0.1, dynamic_ncols=True)
+
+
+def extract_files(paths, config: ExtractionConfig, n_jobs: int = 1):
+    """Features of individual audio files, computed exactly as :func:`extract` does.
+
+    Parameters
+    ----------
+    paths : list of path-like
+    config : ExtractionConfig
+    n_jobs : int
+        Worker processes (1 computes in this process).
+
+    Returns
+    -------
+    features : pandas.DataFrame
+        Column ``path`` then the feature columns, one row per readable file,
+        in input order.
+    failures : pandas.DataFrame
+        ``path, error`` for files that could not be read.
+    """
+    from joblib import Parallel, delayed
+
+    paths = [str(p) for p in paths]
+    plan = AnalysisPlan(config)
+    names = feature_names(plan)
+    chunks = [paths[i : i + CHUNK_SIZE] for i in range(0, len(paths), CHUNK_SIZE)]
+
+    def run(chunk):
+        ok, y, _, _, errors = _read_notes(chunk, config)
+        x, kept = _features_or_errors(y, plan, errors, ok)
+        return [chunk[i] for i in kept], x, [(chunk[i], e) for i, e in sorted(errors.items())]
+
+    results = Parallel(n_jobs=_resolve_jobs(n_jobs))(delayed(run)(c) for c in chunks)
+    kept = [p for r in results for p in r[0]]
+    x = np.concatenate([r[1] for r in results]) if results else np.zeros((0, len(names)), np.float32)
+    features = pd.concat([pd.DataFrame({"path": kept}), pd.DataFrame(x, columns=names)], axis=1)
+    failures = pd.DataFrame([f for r in results for f in r[2]], columns=["path", "error"])
+    return features, failures
