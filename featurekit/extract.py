@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from . import table
 from .audio import read_clip
@@ -113,19 +114,24 @@ def _read_notes(paths, config: ExtractionConfig):
 
 
 def _features_or_errors(y, plan, errors, ok):
-    """Features of a batch; if the batch fails, fall back note by note."""
-    try:
-        return compute_features(y, plan), ok
-    except Exception:
-        rows, kept = [], []
-        for j, i in enumerate(ok):
-            try:
-                rows.append(compute_features(y[j : j + 1], plan)[0])
-                kept.append(i)
-            except Exception as exc:
-                errors[i] = f"feature computation failed: {type(exc).__name__}: {exc}".splitlines()[0]
-        width = len(feature_names(plan))
-        return (np.stack(rows) if rows else np.zeros((0, width), np.float32)), kept
+    """Features of a batch; if the batch fails, fall back note by note.
+
+    Runs with one BLAS thread: workers must not oversubscribe the cores, and a
+    fixed thread count keeps results bit-identical however notes are chunked.
+    """
+    with threadpool_limits(limits=1):
+        try:
+            return compute_features(y, plan), ok
+        except Exception:
+            rows, kept = [], []
+            for j, i in enumerate(ok):
+                try:
+                    rows.append(compute_features(y[j : j + 1], plan)[0])
+                    kept.append(i)
+                except Exception as exc:
+                    errors[i] = f"feature computation failed: {type(exc).__name__}: {exc}".splitlines()[0]
+            width = len(feature_names(plan))
+            return (np.stack(rows) if rows else np.zeros((0, width), np.float32)), kept
 
 
 def process_chunk(records: pd.DataFrame, plan: AnalysisPlan, out, shard_name: str, manifest: dict):

@@ -1,0 +1,109 @@
+"""Reading unusual and broken audio files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from featurekit.audio import read_clip
+from featurekit.errors import AudioError
+
+SR, N = 16000, 64000
+
+
+def tone(n=N, sr=SR, freq=440.0):
+    return (0.5 * np.sin(2 * np.pi * freq * np.arange(n) / sr)).astype(np.float32)
+
+
+@pytest.mark.parametrize("subtype", ["PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"])
+def test_reads_every_wav_sample_format(tmp_path, subtype):
+    p = tmp_path / "a.wav"
+    sf.write(p, tone(), SR, subtype=subtype)
+    clip = read_clip(p, SR, N)
+    assert clip.samples.dtype == np.float32 and clip.samples.shape == (N,)
+    np.testing.assert_allclose(clip.samples, tone(), atol=2e-2)
+    assert not clip.padded and clip.notes == []
+
+
+def test_stereo_is_downmixed(tmp_path):
+    p = tmp_path / "s.wav"
+    sf.write(p, np.stack([tone(), np.zeros(N, np.float32)], axis=1), SR)
+    clip = read_clip(p, SR, N)
+    np.testing.assert_allclose(clip.samples, tone() / 2, atol=1e-4)
+    assert "downmixed 2 channels" in clip.notes
+
+
+def test_other_rate_is_resampled(tmp_path):
+    p = tmp_path / "r.wav"
+    sf.write(p, tone(n=44100 * 4, sr=44100), 44100)
+    clip = read_clip(p, SR, N)
+    assert clip.samples.shape == (N,)
+    spectrum = np.abs(np.fft.rfft(clip.samples))
+    assert np.argmax(spectrum) * SR / N == pytest.approx(440, abs=1)
+    assert "resampled from 44100 Hz" in clip.notes
+
+
+def test_short_note_is_padded_and_flagged(tmp_path):
+    p = tmp_path / "short.wav"
+    sf.write(p, tone(n=8000), SR)
+    clip = read_clip(p, SR, N)
+    assert clip.padded and clip.samples.shape == (N,)
+    assert np.all(clip.samples[8000:] == 0)
+
+
+def test_non_finite_samples_are_zeroed(tmp_path):
+    y = tone()
+    y[100:110] = np.nan
+    y[200] = np.inf
+    p = tmp_path / "nan.wav"
+    sf.write(p, y, SR, subtype="FLOAT")
+    clip = read_clip(p, SR, N)
+    assert np.isfinite(clip.samples).all()
+    assert any("non-finite" in n for n in clip.notes)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(AudioError, match="not found"):
+        read_clip(tmp_path / "nope.wav", SR, N)
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "e.wav").write_bytes(b"")
+    with pytest.raises(AudioError, match="empty"):
+        read_clip(tmp_path / "e.wav", SR, N)
+
+
+def test_text_file_named_wav(tmp_path):
+    (tmp_path / "t.wav").write_text("this is not audio\n" * 10)
+    with pytest.raises(AudioError, match="not a readable audio file"):
+        read_clip(tmp_path / "t.wav", SR, N)
+
+
+def test_header_only_wav(tmp_path):
+    p = tmp_path / "full.wav"
+    sf.write(p, tone(), SR, subtype="PCM_16")
+    (tmp_path / "h.wav").write_bytes(p.read_bytes()[:44])
+    with pytest.raises(AudioError):
+        read_clip(tmp_path / "h.wav", SR, N)
+
+
+def test_truncated_wav(tmp_path):
+    p = tmp_path / "full.wav"
+    sf.write(p, tone(), SR, subtype="PCM_16")
+    (tmp_path / "cut.wav").write_bytes(p.read_bytes()[:50000])
+    with pytest.raises(AudioError, match="truncated"):
+        read_clip(tmp_path / "cut.wav", SR, N)
+
+
+def test_random_bytes(tmp_path):
+    (tmp_path / "x.wav").write_bytes(np.random.default_rng(0).bytes(5000))
+    with pytest.raises(AudioError):
+        read_clip(tmp_path / "x.wav", SR, N)
+
+
+def test_error_messages_are_one_line(tmp_path):
+    (tmp_path / "t.wav").write_text("nope")
+    with pytest.raises(AudioError) as info:
+        read_clip(tmp_path / "t.wav", SR, N)
+    assert "\n" not in str(info.value)

@@ -1,0 +1,268 @@
+"""featurekit extract: layout, metadata, resume, bad input, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+
+import featurekit as fk
+from featurekit.cli.main import cli
+from featurekit.corpus import NSYNTH_COLUMNS
+from featurekit.features import is_feature_column
+from featurekit.testing import make_tone_corpus
+
+
+def features_of(df):
+    return [c for c in df.columns if is_feature_column(c)]
+
+
+@pytest.fixture(scope="module")
+def extracted(tone_corpus, tmp_path_factory):
+    out = tmp_path_factory.mktemp("feats")
+    result = fk.extract(tone_corpus, out, n_jobs=1, progress=False, chunk_size=10)
+    return out, result
+
+
+def test_one_row_per_note_with_all_nsynth_metadata(extracted, tone_corpus):
+    out, result = extracted
+    df = fk.load_features(out)
+    n_notes = sum(len(json.load(open(p))) for p in tone_corpus.glob("nsynth-*/examples.json"))
+    assert len(df) == n_notes == result.n_rows and result.exit_code == 0
+    assert set(NSYNTH_COLUMNS + ["padded", "notes"]) <= set(df.columns)
+    assert set(df["split"]) == {"train", "test"}
+    assert df["note_id"].is_unique
+
+
+def test_features_are_float32_and_finite(extracted):
+    df = fk.load_features(extracted[0])
+    feats = features_of(df)
+    assert len(feats) > 100
+    assert all(df[c].dtype == np.float32 for c in feats)
+    assert np.isfinite(df[feats].to_numpy()).all()
+
+
+def test_shards_record_what_was_computed(extracted):
+    out = extracted[0]
+    shard = next((out / "features").glob("part-*.parquet"))
+    meta = json.loads(pq.read_schema(shard).metadata[b"featurekit"])
+    cfg = meta["config"]
+    assert (cfg["sample_rate"], cfg["n_fft"], cfg["hop_length"], cfg["preset"]) == (16000, 1024, 512, "default")
+    assert cfg["featurekit_version"] == fk.__version__
+    manifest = json.loads((out / "featurekit.json").read_text())
+    assert manifest["feature_names"] == features_of(fk.load_features(out))
+    assert fk.load_features(out).attrs["featurekit"]["preset"] == "default"
+
+
+def test_no_instrument_in_two_splits(extracted):
+    df = fk.load_features(extracted[0])
+    assert (df.groupby("instrument_str")["split"].nunique() == 1).all()
+
+
+def test_rerun_skips_everything(extracted, tone_corpus):
+    out, first = extracted
+    again = fk.extract(tone_corpus, out, n_jobs=1, progress=False)
+    assert again.n_written == 0 and again.n_skipped == first.n_rows
+    assert len(fk.load_features(out)) == first.n_rows
+
+
+def test_different_config_into_same_dir_is_an_error(extracted, tone_corpus):
+    with pytest.raises(fk.ConfigError, match="different config"):
+        fk.extract(tone_corpus, extracted[0], preset="mfcc40", progress=False)
+
+
+def test_different_selection_into_same_dir_is_an_error(extracted, tone_corpus):
+    with pytest.raises(fk.ConfigError, match="different selection"):
+        fk.extract(tone_corpus, extracted[0], families=["organ"], progress=False)
+
+
+def test_parallel_run_equals_serial_run(extracted, tone_corpus, tmp_path):
+    fk.extract(tone_corpus, tmp_path, n_jobs=2, progress=False, chunk_size=7)
+    pd.testing.assert_frame_equal(
+        fk.load_features(tmp_path).drop(columns="path"),
+        fk.load_features(extracted[0]).drop(columns="path"))
+
+
+def test_filters(tone_corpus, tmp_path):
+    fk.extract(tone_corpus, tmp_path / "a", families=["organ", "reed"], progress=False, n_jobs=1)
+    assert set(fk.load_features(tmp_path / "a")["instrument_family_str"]) == {"organ", "reed"}
+    fk.extract(tone_corpus, tmp_path / "b", exclude_sources=["electronic"], progress=False, n_jobs=1)
+    assert set(fk.load_features(tmp_path / "b")["instrument_source_str"]) == {"acoustic"}
+
+
+def test_unknown_family_names_the_bad_value(tone_corpus, tmp_path):
+    with pytest.raises(fk.ConfigError, match="'trumpet'"):
+        fk.extract(tone_corpus, tmp_path, families=["trumpet"], progress=False)
+
+
+def test_single_split_directory(tone_corpus, tmp_path):
+    fk.extract(tone_corpus / "nsynth-test", tmp_path, progress=False, n_jobs=1)
+    assert set(fk.load_features(tmp_path)["split"]) == {"test"}
+
+
+# --- real NSynth notes -------------------------------------------------------
+def test_real_nsynth_notes_are_read_exactly_as_published(sample_dir):
+    for wav in sorted(sample_dir.glob("*.wav")):
+        info = sf.info(wav)
+        assert (info.samplerate, info.channels, info.frames, info.subtype) == (16000, 1, 64000, "PCM_16")
+        clip = fk.extract_files([wav], fk.ExtractionConfig(preset="mfcc40"))[0]
+        assert len(clip) == 1
+        raw, _ = sf.read(wav, dtype="float32")
+        from featurekit.audio import read_clip
+        np.testing.assert_array_equal(read_clip(wav, 16000, 64000).samples, raw)
+
+
+def test_real_nsynth_folder_labels_from_file_names(sample_dir, tmp_path):
+    result = fk.extract(sample_dir, tmp_path, progress=False, n_jobs=1)
+    df = fk.load_features(tmp_path)
+    assert result.exit_code == 0 and len(df) == 11
+    assert set(df["instrument_family_str"]) == {
+        "bass", "brass", "flute", "guitar", "keyboard", "mallet", "organ", "reed",
+        "string", "synth_lead", "vocal"}
+    row = df.set_index("note_str").loc["synth_lead_synthetic_000-048-127"]
+    assert (row["instrument_str"], row["instrument_source_str"], row["pitch"], row["velocity"]) == (
+        "synth_lead_synthetic_000", "synthetic", 48, 127)
+    assert not df["padded"].any()
+
+
+# --- bad input ---------------------------------------------------------------
+@pytest.fixture
+def broken_corpus(tmp_path):
+    """A tone corpus with every kind of bad note added to its test split."""
+    root = make_tone_corpus(tmp_path / "c", families=("organ",), instruments_per_family=2,
+                            pitches=(60,), velocities=(100,))
+    split = root / "nsynth-test"
+    audio = split / "audio"
+    examples = json.loads((split / "examples.json").read_text())
+    template = next(iter(examples.values()))
+    good = next(audio.glob("*.wav")).read_bytes()
+    bad = {
+        "empty": b"",
+        "text": b"I am not a wav file\n",
+        "header": good[:44],
+        "truncated": good[: len(good) // 3],
+        "missing": None,
+    }
+    for i, (kind, data) in enumerate(bad.items()):
+        note_str = f"organ_acoustic_{900 + i:03d}-060-100"
+        if data is not None:
+            (audio / f"{note_str}.wav").write_bytes(data)
+        examples[note_str] = {**template, "note_str": note_str,
+                              "instrument_str": f"organ_acoustic_{900 + i:03d}"}
+    y = (0.3 * np.sin(2 * np.pi * 262 * np.arange(32000) / 44100)).astype(np.float32)
+    odd = {"stereo48k": (np.stack([y, y], 1), 48000, "PCM_24"), "short": (y[:4000], 16000, "PCM_16"),
+           "silent": (np.zeros(64000, np.float32), 16000, "PCM_16")}
+    for i, (kind, (data, rate, subtype)) in enumerate(odd.items()):
+        note_str = f"organ_acoustic_{800 + i:03d}-060-100"
+        sf.write(audio / f"{note_str}.wav", data, rate, subtype=subtype)
+        examples[note_str] = {**template, "note_str": note_str,
+                              "instrument_str": f"organ_acoustic_{800 + i:03d}"}
+    (split / "examples.json").write_text(json.dumps(examples))
+    return root
+
+
+def test_bad_notes_are_recorded_and_good_notes_written(broken_corpus, tmp_path):
+    result = fk.extract(broken_corpus, tmp_path / "o", progress=False, n_jobs=1)
+    df, failures = fk.load_features(tmp_path / "o"), fk.load_failures(tmp_path / "o")
+    assert result.exit_code == 3 and result.n_failures == 5 == len(failures)
+    assert len(df) == 2 + 3  # the good notes and the readable-but-odd ones
+    assert failures["error"].str.contains("\n").sum() == 0
+    reasons = dict(zip(failures["note_id"].str.extract(r"_(\d{3})-")[0], failures["error"]))
+    assert "empty" in reasons["900"] and "not a readable" in reasons["901"]
+    assert "truncated" in reasons["903"] and "not found" in reasons["904"]
+    assert np.isfinite(df[features_of(df)].to_numpy()).all()
+    odd = df.set_index("instrument_str")
+    assert "resampled from 48000 Hz" in odd.loc["organ_acoustic_800", "notes"]
+    assert "downmixed" in odd.loc["organ_acoustic_800", "notes"]
+    assert odd.loc["organ_acoustic_801", "padded"]
+
+
+def test_exit_code_is_stable_across_reruns(broken_corpus, tmp_path):
+    first = fk.extract(broken_corpus, tmp_path, progress=False, n_jobs=1)
+    second = fk.extract(broken_corpus, tmp_path, progress=False, n_jobs=1)
+    assert first.exit_code == second.exit_code == 3
+    assert second.n_written == 0 and len(fk.load_failures(tmp_path)) == 5
+
+
+def test_malformed_examples_json_falls_back_to_file_names(tone_corpus, tmp_path):
+    root = tmp_path / "c"
+    shutil.copytree(tone_corpus, root)
+    (root / "nsynth-test" / "examples.json").write_text("{ not json")
+    result = fk.extract(root, tmp_path / "o", progress=False, n_jobs=1)
+    df = fk.load_features(tmp_path / "o")
+    assert result.exit_code == 3
+    assert "malformed examples.json" in fk.load_failures(tmp_path / "o")["error"].iloc[0]
+    assert set(df["split"]) == {"train", "test"} and len(df) == 72
+
+
+def test_missing_corpus_is_a_corpus_error(tmp_path):
+    with pytest.raises(fk.CorpusError, match="not found"):
+        fk.extract(tmp_path / "nope", tmp_path / "o", progress=False)
+
+
+def test_load_features_of_missing_dir(tmp_path):
+    with pytest.raises(fk.CorpusError):
+        fk.load_features(tmp_path / "nothing")
+
+
+# --- CLI ---------------------------------------------------------------------
+def test_cli_output_equals_library_result(tone_corpus, tmp_path):
+    res = CliRunner().invoke(cli, ["extract", str(tone_corpus), "--out", str(tmp_path / "cli"),
+                                   "--jobs", "1", "--quiet"])
+    assert res.exit_code == 0, res.output
+    lib = fk.extract(tone_corpus, tmp_path / "lib", n_jobs=1, progress=False)
+    assert f"{lib.n_rows} notes" in res.output
+    pd.testing.assert_frame_equal(fk.load_features(tmp_path / "cli").drop(columns="path"),
+                                  fk.load_features(tmp_path / "lib").drop(columns="path"))
+
+
+def test_cli_exit_code_3_when_some_notes_failed(broken_corpus, tmp_path):
+    res = CliRunner().invoke(cli, ["extract", str(broken_corpus), "-o", str(tmp_path), "-j", "1", "-q"])
+    assert res.exit_code == 3
+    assert "5 failures recorded" in res.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["extract", "/no/such/dir", "--out", "X"], "corpus directory not found"),
+    (["extract", ".", "--out", "X", "--families", "kazoo"], "'kazoo'"),
+])
+def test_cli_bad_input_is_one_line_error(args, message, tmp_path):
+    args = [a.replace("X", str(tmp_path / "o")) for a in args]
+    res = CliRunner().invoke(cli, args)
+    assert res.exit_code == 1
+    assert message in res.output and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+# --- crash safety ------------------------------------------------------------
+@pytest.mark.slow
+def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_table(tmp_path):
+    corpus = make_tone_corpus(tmp_path / "c", families=("guitar", "organ"), instruments_per_family=4,
+                              pitches=(40, 50, 60, 70, 80), velocities=(50, 100, 127))
+    cmd = [sys.executable, "-m", "featurekit.cli.main", "extract", str(corpus), "--out",
+           str(tmp_path / "killed"), "--jobs", "2", "--chunk-size", "4", "--quiet"]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((tmp_path / "killed" / "features").glob("part-*"))) < 2:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = len(list((tmp_path / "killed" / "features").glob("part-*.parquet")))
+    assert 0 < partial < 30  # killed mid-run
+    assert subprocess.run(cmd).returncode == 0
+    fk.extract(corpus, tmp_path / "clean", n_jobs=2, progress=False)
+    killed, clean = fk.load_features(tmp_path / "killed"), fk.load_features(tmp_path / "clean")
+    assert killed["note_id"].is_unique and len(killed) == 120
+    pd.testing.assert_frame_equal(killed, clean)
+    assert not list((tmp_path / "killed").rglob("*.tmp"))
