@@ -14,9 +14,9 @@ from .errors import AudioError, ConfigError, CorpusError, FeaturekitError, Model
 #: public name -> module that defines it
 _LAZY = {
     "ExtractionConfig": "featurekit.config",
-    "extract": "featurekit.extract",
-    "extract_files": "featurekit.extract",
-    "ExtractResult": "featurekit.extract",
+    "extract": "featurekit.extraction",
+    "extract_files": "featurekit.extraction",
+    "ExtractResult": "featurekit.extraction",
     "load_features": "featurekit.table",
     "load_failures": "featurekit.table",
     "read_corpus": "featurekit.corpus",

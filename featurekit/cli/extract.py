@@ -56,7 +56,7 @@ def command(corpus, out, preset, jobs, families, sources, exclude_sources, chunk
     Example:
       featurekit extract ~/nsynth --out feats --exclude-sources synthetic
     """
-    from ..extract import extract
+    from ..extraction import extract
 
     result = extract(corpus, out, preset=preset, n_jobs=jobs, families=families,
                      sources=sources, exclude_sources=exclude_sources,

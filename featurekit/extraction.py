@@ -25,6 +25,7 @@ from . import table
 from .audio import read_clip
 from .config import ExtractionConfig
 from .corpus import read_corpus
+from .distributed import joblib_backend
 from .errors import AudioError, ConfigError
 from .features.analysis import AnalysisPlan
 from .features.engine import compute_features, feature_names
@@ -191,7 +192,7 @@ def _resolve_jobs(n_jobs) -> int:
 def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | None = None,
             n_jobs: int = -1, families=None, sources=None, exclude_sources=None,
             chunk_size: int = CHUNK_SIZE, backend: str | None = None,
-            progress: bool = True) -> ExtractResult:
+            scheduler: str | None = None, progress: bool = True) -> ExtractResult:
     """Extract features of every note of ``corpus`` into a Parquet table at ``out``.
 
     Parameters
@@ -208,13 +209,21 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
         Full control over what is computed.
     n_jobs : int
         Worker processes; negative counts from the number of cores (-1 = all).
+        With ``backend="dask"`` and no scheduler, the workers of the local
+        cluster; with a scheduler, ignored (the cluster sets the parallelism).
     families, sources, exclude_sources : list of str, optional
         Note selection by NSynth family / source names.
     chunk_size : int
         Notes per task and per shard.
     backend : str, optional
-        joblib backend (default ``loky`` processes; ``"dask"`` with a
-        dask.distributed client registered).
+        joblib backend: ``None`` (joblib's active one, loky processes by
+        default), ``"loky"``, ``"threading"``, ``"dask"``, or a registered
+        one such as ``"ray"``; see :func:`featurekit.distributed.joblib_backend`.
+    scheduler : str, optional
+        Dask scheduler address (``"tcp://host:8786"``; implies ``"dask"``).
+        Without it, ``"dask"`` starts a local cluster of ``n_jobs`` workers.
+        Workers write the shards themselves: ``corpus`` and ``out`` must be
+        on storage every worker sees under the same path.
     progress : bool
         Show a progress bar (notes/s and ETA) on stderr.
 
@@ -229,6 +238,7 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
     n_jobs = _resolve_jobs(n_jobs)
     if chunk_size < 1:
         raise ConfigError(f"chunk_size must be >= 1, got {chunk_size!r}")
+    runner = joblib_backend(backend, scheduler, n_workers=n_jobs)
     out = Path(out).expanduser()
     listing = read_corpus(corpus, families=families, sources=sources,
                           exclude_sources=exclude_sources)
@@ -257,18 +267,22 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
     result = ExtractResult(out=out, n_listed=len(notes), n_skipped=len(notes) - len(todo),
                            n_failed_run=len(problems))
     chunks = [todo.iloc[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
-    tasks = (delayed(process_chunk)(c, plan, out, _shard_name(c["note_id"]), shard_meta) for c in chunks)
+    # Workers may run on other machines: give them absolute paths (record paths already are).
+    shared_out = out.absolute()
+    tasks = (delayed(process_chunk)(c, plan, shared_out, _shard_name(c["note_id"]), shard_meta)
+             for c in chunks)
     bar = _progress(len(todo), progress)
     try:
         if chunks:
-            parallel = Parallel(n_jobs=min(n_jobs, len(chunks)), backend=backend,
-                                return_as="generator_unordered", pre_dispatch="2*n_jobs")
-            for written, failed in parallel(tasks):
-                result.n_written += written
-                result.n_failed_run += failed
-                bar.update(written + failed)
-                if result.n_failed_run:
-                    bar.set_postfix(failed=result.n_failed_run, refresh=False)
+            with runner:
+                parallel = Parallel(n_jobs=min(n_jobs, len(chunks)),
+                                    return_as="generator_unordered", pre_dispatch="2*n_jobs")
+                for written, failed in parallel(tasks):
+                    result.n_written += written
+                    result.n_failed_run += failed
+                    bar.update(written + failed)
+                    if result.n_failed_run:
+                        bar.set_postfix(failed=result.n_failed_run, refresh=False)
     finally:
         bar.close()
     result.failures = table.load_failures(out)
