@@ -19,9 +19,9 @@ from functools import cached_property
 
 import numpy as np
 import scipy.fft
-import scipy.signal
 
 from ..config import ExtractionConfig
+from .filters import chroma_filterbank, delta, hann, mel_filterbank
 
 AMIN = 1e-10
 TOP_DB = 80.0
@@ -43,18 +43,15 @@ class AnalysisPlan:
     """
 
     def __init__(self, config: ExtractionConfig):
-        import librosa  # only the driver needs librosa; workers get the arrays
-
         self.config = config
         sr, n_fft = config.sample_rate, config.n_fft
-        self.window = scipy.signal.get_window("hann", n_fft, fftbins=True).astype(np.float32)
+        self.window = hann(n_fft).astype(np.float32)
         self.freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
-        self.mel_fb = librosa.filters.mel(
-            sr=sr, n_fft=n_fft, n_mels=config.n_mels, fmin=config.fmin, fmax=config.fmax
+        self.mel_fb = mel_filterbank(
+            sr, n_fft, config.n_mels, fmin=config.fmin, fmax=config.fmax
         ).astype(np.float32).T.copy()  # (F, n_mels)
-        self.chroma_fb = librosa.filters.chroma(
-            sr=sr, n_fft=n_fft, tuning=0.0
-        ).astype(np.float32).T.copy()  # (F, 12)
+        # Tuning fixed at A440: estimating it per note would cost a pitch track.
+        self.chroma_fb = chroma_filterbank(sr, n_fft, tuning=0.0).astype(np.float32).T.copy()
         self.contrast_bands = _contrast_bands(self.freqs, sr)
 
 
@@ -197,6 +194,4 @@ class Analysis:
 
 def _delta(x, order):
     """librosa.feature.delta along the frame axis (width 9, mode='interp')."""
-    return scipy.signal.savgol_filter(
-        x, window_length=9, polyorder=order, deriv=order, axis=1, mode="interp"
-    ).astype(np.float32)
+    return delta(x, order=order, axis=1)
