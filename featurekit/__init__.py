@@ -23,6 +23,10 @@ _LAZY = {
     "parse_column": "featurekit.features.catalogue",
     "PRESETS": "featurekit.features.catalogue",
     "FEATURES": "featurekit.features.catalogue",
+    "train": "featurekit.models.api",
+    "evaluate": "featurekit.models.api",
+    "predict": "featurekit.models.api",
+    "load_model": "featurekit.models.api",
 }
 
 __all__ = [
