@@ -8,6 +8,7 @@ one-line reason, which the extractor records as a failure.
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 from dataclasses import dataclass
@@ -61,7 +62,28 @@ def _wav_declared_bytes(path) -> tuple[int, int] | None:
     return None
 
 
-def read_clip(path, sample_rate: int, n_samples: int) -> Clip:
+def _read_window(path: str, start: float, seconds: float):
+    """Frames ``[start, start + seconds)`` of ``path`` (only those are decoded).
+
+    Returns (data (frames, channels) float32, rate, complete): ``complete`` is
+    False when the file ends inside the window.
+    """
+    import soundfile as sf
+
+    with sf.SoundFile(path) as fh:
+        rate = fh.samplerate
+        first = int(round(start * rate))
+        if not 0 <= first < fh.frames:
+            raise AudioError(
+                f"window start {start:.3f} s is outside the file (0 to {fh.frames / rate:.3f} s)"
+            )
+        wanted = int(math.ceil(seconds * rate - 1e-9))
+        fh.seek(first)
+        data = fh.read(wanted, dtype="float32", always_2d=True)
+    return data, rate, data.shape[0] >= wanted
+
+
+def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None) -> Clip:
     """Decode ``path`` to a mono float32 clip of ``n_samples`` at ``sample_rate``.
 
     Parameters
@@ -72,11 +94,17 @@ def read_clip(path, sample_rate: int, n_samples: int) -> Clip:
         Target rate in Hz; other rates are resampled (soxr, high quality).
     n_samples : int
         Target length; shorter audio is zero-padded at the end, longer is cut.
+    start : float, optional
+        Read the window of ``n_samples / sample_rate`` seconds starting here
+        (seconds into the file), decoding only its frames; it is padded (and
+        flagged) only where the file ends inside it.  ``None`` reads the file
+        from its beginning.
 
     Raises
     ------
     AudioError
-        Missing, unreadable, empty, header-only or truncated file.
+        Missing, unreadable, empty, header-only or truncated file; a window
+        starting outside the file.
     """
     import soundfile as sf
 
@@ -85,8 +113,14 @@ def read_clip(path, sample_rate: int, n_samples: int) -> Clip:
         raise AudioError("file not found")
     if os.path.getsize(path) == 0:
         raise AudioError("empty file (0 bytes)")
+    complete = None
     try:
-        data, rate = sf.read(path, dtype="float32", always_2d=True)
+        if start is None:
+            data, rate = sf.read(path, dtype="float32", always_2d=True)
+        else:
+            data, rate, complete = _read_window(path, float(start), n_samples / sample_rate)
+    except AudioError:
+        raise
     except Exception as exc:  # libsndfile raises several types
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AudioError(f"not a readable audio file ({msg})") from None
@@ -115,7 +149,9 @@ def read_clip(path, sample_rate: int, n_samples: int) -> Clip:
         notes.append(f"resampled from {rate} Hz")
         y = soxr.resample(y, rate, sample_rate, quality="HQ").astype(np.float32)
     padded = False
-    if y.shape[0] < n_samples:
+    if complete and abs(y.shape[0] - n_samples) <= 2:
+        y = np.pad(y[:n_samples], (0, max(0, n_samples - y.shape[0])))  # rounding only
+    elif y.shape[0] < n_samples:
         notes.append(f"padded from {y.shape[0] / sample_rate:.3f} s")
         y = np.pad(y, (0, n_samples - y.shape[0]))
         padded = True

@@ -11,7 +11,10 @@ Supported layouts
   ``nsynth-test/`` (each ``examples.json`` + ``audio/<note_str>.wav``);
 * one such split directory;
 * a folder of NSynth-named WAVs (``guitar_acoustic_012-060-100.wav``), labels
-  parsed from the names.
+  parsed from the names;
+* folder-per-label corpora and CSV/Parquet manifests (:mod:`featurekit.layouts`).
+
+Any layout can be cut into fixed-length windows (:mod:`featurekit.segments`).
 """
 
 from __future__ import annotations
@@ -175,17 +178,28 @@ def _check_names(values, allowed, what):
     return set(values)
 
 
-def read_corpus(root, *, families=None, sources=None, exclude_sources=None) -> Corpus:
-    """List the notes of an NSynth-style corpus.
+def read_corpus(root, *, families=None, sources=None, exclude_sources=None,
+                layout: str = "auto", segment_seconds=None, hop_seconds=None) -> Corpus:
+    """List the notes (files, or windows of files) of a corpus.
 
     Parameters
     ----------
     root : path-like
-        NSynth jsonwav root, one split directory, or a folder of NSynth-named WAVs.
+        NSynth jsonwav root, one split directory, a folder of NSynth-named
+        WAVs, a folder-per-label corpus (``ROOT/<label>/*.wav``), or a
+        CSV/Parquet manifest (see :mod:`featurekit.layouts`).
     families, sources : list of str, optional
-        Keep only these instrument families / sources (NSynth names).
+        Keep only these instrument families / sources (NSynth names; NSynth
+        layouts only).
     exclude_sources : list of str, optional
         Drop these sources (e.g. ``["synthetic"]``).
+    layout : {"auto", "nsynth", "folders", "manifest"}
+        How to read ``root``; ``"auto"`` uses
+        :func:`featurekit.layouts.detect_layout`.
+    segment_seconds, hop_seconds : float, optional
+        Cut every file into windows of this length (s) every ``hop_seconds``
+        (default: no overlap), one row per window with ``source_path``,
+        ``start``, ``end`` (see :mod:`featurekit.segments`).
 
     Returns
     -------
@@ -194,14 +208,35 @@ def read_corpus(root, *, families=None, sources=None, exclude_sources=None) -> C
     Raises
     ------
     CorpusError
-        ``root`` does not exist or holds no notes at all.
+        ``root`` does not exist or holds no notes at all; a bad manifest.
     ConfigError
-        An unknown family or source name.
+        An unknown family, source or layout name; NSynth filters on another
+        layout; a non-positive window length or hop.
     """
+    from .layouts import check_layout, detect_layout, read_label_folders, read_manifest
+
     root = Path(root).expanduser()
     families = _check_names(families, FAMILIES, "families")
     sources = _check_names(sources, SOURCES, "sources")
     excluded = _check_names(exclude_sources, SOURCES, "sources") or set()
+    kind = detect_layout(root) if check_layout(layout) == "auto" else layout
+    if kind == "nsynth":
+        corpus = _read_nsynth(root, families, sources, excluded)
+    elif families is not None or sources is not None or excluded:
+        raise ConfigError(
+            f"families/sources filters need NSynth labels; {root} is read as a {kind} corpus"
+        )
+    else:
+        corpus = read_manifest(root) if kind == "manifest" else read_label_folders(root)
+    if segment_seconds is not None or hop_seconds is not None:
+        from .segments import segment_corpus
+
+        corpus = segment_corpus(corpus, segment_seconds, hop_seconds)
+    return corpus
+
+
+def _read_nsynth(root: Path, families, sources, excluded) -> Corpus:
+    """Rows of the NSynth layouts (jsonwav root, one split, NSynth-named WAVs)."""
     if not root.is_dir():
         raise CorpusError(f"corpus directory not found: {root}")
     root = root.resolve()

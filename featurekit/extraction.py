@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ from . import table
 from .audio import read_clip
 from .config import ExtractionConfig
 from .corpus import read_corpus
+from .segments import check_segment_args
 from .distributed import joblib_backend
 from .errors import AudioError, ConfigError
 from .features.analysis import AnalysisPlan
@@ -94,12 +95,14 @@ class ExtractResult:
         return "\n".join(lines)
 
 
-def _read_notes(paths, config: ExtractionConfig):
-    """Decode clips; returns (ok indices, clips (k, n), padded, notes, {index: error})."""
+def _read_notes(paths, config: ExtractionConfig, starts=None):
+    """Decode clips (windows from ``starts`` s when given); returns
+    (ok indices, clips (k, n), padded, notes, {index: error})."""
     ok, clips, padded, notes, errors = [], [], [], [], {}
     for i, path in enumerate(paths):
         try:
-            clip = read_clip(path, config.sample_rate, config.n_samples)
+            clip = read_clip(path, config.sample_rate, config.n_samples,
+                             None if starts is None else starts[i])
         except AudioError as exc:
             errors[i] = str(exc)
             continue
@@ -157,7 +160,8 @@ def process_chunk(records: pd.DataFrame, plan: AnalysisPlan, out, shard_name: st
     """
     out = Path(out)
     records = records.reset_index(drop=True)
-    ok, y, padded, notes, errors = _read_notes(records["path"].tolist(), plan.config)
+    starts = records["start"].tolist() if "start" in records else None  # segmented corpus
+    ok, y, padded, notes, errors = _read_notes(records["path"].tolist(), plan.config, starts)
     x, kept = _features_or_errors(y, plan, errors, ok)
     pos = {i: j for j, i in enumerate(ok)}
     if kept:
@@ -191,6 +195,7 @@ def _resolve_jobs(n_jobs) -> int:
 
 def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | None = None,
             n_jobs: int = -1, families=None, sources=None, exclude_sources=None,
+            layout: str = "auto", segment_seconds=None, hop_seconds=None,
             chunk_size: int = CHUNK_SIZE, backend: str | None = None,
             scheduler: str | None = None, progress: bool = True) -> ExtractResult:
     """Extract features of every note of ``corpus`` into a Parquet table at ``out``.
@@ -198,8 +203,9 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
     Parameters
     ----------
     corpus : path-like
-        NSynth jsonwav root, one split directory, or a folder of NSynth-named
-        WAVs (see :func:`featurekit.read_corpus`).
+        NSynth jsonwav root, one split directory, a folder of NSynth-named
+        WAVs, a folder-per-label corpus or a CSV/Parquet manifest (see
+        :func:`featurekit.read_corpus`).
     out : path-like
         Output directory (created).  Re-running with the same arguments resumes;
         a different configuration or note selection is an error.
@@ -213,6 +219,13 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
         cluster; with a scheduler, ignored (the cluster sets the parallelism).
     families, sources, exclude_sources : list of str, optional
         Note selection by NSynth family / source names.
+    layout : {"auto", "nsynth", "folders", "manifest"}
+        How to read ``corpus`` (see :mod:`featurekit.layouts`).
+    segment_seconds, hop_seconds : float, optional
+        Cut each file into windows of ``segment_seconds`` every
+        ``hop_seconds`` (default: no overlap), one row per window with
+        ``source_path``, ``start``, ``end`` (see :mod:`featurekit.segments`).
+        ``segment_seconds`` sets the clip length (``config.duration``).
     chunk_size : int
         Notes per task and per shard.
     backend : str, optional
@@ -235,13 +248,17 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
 
     t0 = time.perf_counter()
     config = config or ExtractionConfig(preset=preset)
+    if segment_seconds is not None or hop_seconds is not None:
+        segment_seconds, hop_seconds = check_segment_args(segment_seconds, hop_seconds)
+        config = replace(config, duration=segment_seconds)
     n_jobs = _resolve_jobs(n_jobs)
     if chunk_size < 1:
         raise ConfigError(f"chunk_size must be >= 1, got {chunk_size!r}")
     runner = joblib_backend(backend, scheduler, n_workers=n_jobs)
     out = Path(out).expanduser()
     listing = read_corpus(corpus, families=families, sources=sources,
-                          exclude_sources=exclude_sources)
+                          exclude_sources=exclude_sources, layout=layout,
+                          segment_seconds=segment_seconds, hop_seconds=hop_seconds)
     plan = AnalysisPlan(config)
     manifest = {
         "config": config.identity(),
@@ -250,6 +267,8 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
             "families": sorted(families) if families else None,
             "sources": sorted(sources) if sources else None,
             "exclude_sources": sorted(exclude_sources) if exclude_sources else None,
+            **({"segment_seconds": segment_seconds, "hop_seconds": hop_seconds}
+               if segment_seconds is not None else {}),
         },
         "feature_names": feature_names(plan),
     }
@@ -299,7 +318,7 @@ def _progress(total, enabled):
                 desc="extracting", smoothing=0.1, dynamic_ncols=True)
 
 
-def extract_files(paths, config: ExtractionConfig, n_jobs: int = 1):
+def extract_files(paths, config: ExtractionConfig, n_jobs: int = 1, starts=None):
     """Features of individual audio files, computed exactly as :func:`extract` does.
 
     Parameters
@@ -308,30 +327,38 @@ def extract_files(paths, config: ExtractionConfig, n_jobs: int = 1):
     config : ExtractionConfig
     n_jobs : int
         Worker processes (1 computes in this process).
+    starts : list of float, optional
+        Per path, the start (s) of the window of ``config.duration`` to
+        analyse (as a segmented extraction does); default: each file's start.
 
     Returns
     -------
     features : pandas.DataFrame
-        Column ``path`` then the feature columns, one row per readable file,
-        in input order.
+        Column ``path`` (and ``start`` when ``starts`` is given) then the
+        feature columns, one row per readable file, in input order.
     failures : pandas.DataFrame
         ``path, error`` for files that could not be read.
     """
     from joblib import Parallel, delayed
 
     paths = [str(p) for p in paths]
+    starts = None if starts is None else [float(s) for s in starts]
     plan = AnalysisPlan(config)
     names = feature_names(plan)
-    chunks = [paths[i : i + CHUNK_SIZE] for i in range(0, len(paths), CHUNK_SIZE)]
+    chunks = [(i, paths[i : i + CHUNK_SIZE], None if starts is None else starts[i : i + CHUNK_SIZE])
+              for i in range(0, len(paths), CHUNK_SIZE)]
 
-    def run(chunk):
-        ok, y, _, _, errors = _read_notes(chunk, config)
+    def run(offset, chunk, chunk_starts):
+        ok, y, _, _, errors = _read_notes(chunk, config, chunk_starts)
         x, kept = _features_or_errors(y, plan, errors, ok)
-        return [chunk[i] for i in kept], x, [(chunk[i], e) for i, e in sorted(errors.items())]
+        return [offset + i for i in kept], x, [(chunk[i], e) for i, e in sorted(errors.items())]
 
-    results = Parallel(n_jobs=_resolve_jobs(n_jobs))(delayed(run)(c) for c in chunks)
-    kept = [p for r in results for p in r[0]]
+    results = Parallel(n_jobs=_resolve_jobs(n_jobs))(delayed(run)(*c) for c in chunks)
+    kept = [i for r in results for i in r[0]]
     x = np.concatenate([r[1] for r in results]) if results else np.zeros((0, len(names)), np.float32)
-    features = pd.concat([pd.DataFrame({"path": kept}), pd.DataFrame(x, columns=names)], axis=1)
+    meta = pd.DataFrame({"path": [paths[i] for i in kept]})
+    if starts is not None:
+        meta["start"] = np.array([starts[i] for i in kept], dtype=np.float64)
+    features = pd.concat([meta, pd.DataFrame(x, columns=names)], axis=1)
     failures = pd.DataFrame([f for r in results for f in r[2]], columns=["path", "error"])
     return features, failures

@@ -6,6 +6,7 @@ import click
 
 from .. import corpus as corpus_mod
 from ..features.catalogue import PRESETS
+from ..layouts import LAYOUTS
 
 
 def _names(ctx, param, value):
@@ -16,7 +17,7 @@ def _names(ctx, param, value):
 
 
 @click.command("extract")
-@click.argument("corpus", type=click.Path(file_okay=False, path_type=str))
+@click.argument("corpus", type=click.Path(path_type=str))
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False),
               help="Output directory (created; re-run the same command to resume).")
 @click.option("--preset", default="default", show_default=True, type=click.Choice(sorted(PRESETS)),
@@ -29,15 +30,29 @@ def _names(ctx, param, value):
               help="Keep only these sources: acoustic, electronic, synthetic.")
 @click.option("--exclude-sources", multiple=True, callback=_names,
               help="Drop these sources, e.g. --exclude-sources synthetic.")
+@click.option("--layout", default="auto", show_default=True, type=click.Choice(LAYOUTS),
+              help="How to read CORPUS: nsynth, folders (CORPUS/<label>/*.wav), "
+                   "manifest (CSV/Parquet: path,label[,group][,split]); auto detects.")
+@click.option("--segment-seconds", type=float, default=None,
+              help="Cut each file into windows of this many seconds: one row per window "
+                   "(source_path, start, end); sets the clip length.")
+@click.option("--hop-seconds", type=float, default=None,
+              help="Seconds between window starts (default: --segment-seconds, no overlap).")
 @click.option("--chunk-size", default=256, show_default=True, type=click.IntRange(min=1),
               help="Notes per task and per Parquet shard.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def command(corpus, out, preset, jobs, families, sources, exclude_sources, chunk_size, quiet):
+def command(corpus, out, preset, jobs, families, sources, exclude_sources, layout,
+            segment_seconds, hop_seconds, chunk_size, quiet):
     """Extract clip-level features of every note in CORPUS into Parquet.
 
     CORPUS is an NSynth jsonwav root (nsynth-train/, nsynth-valid/,
     nsynth-test/, each with examples.json and audio/), one such split
-    directory, or a folder of NSynth-named WAVs (labels from the names).
+    directory, a folder of NSynth-named WAVs (labels from the names), a
+    folder per label (CORPUS/<label>/*.wav|flac|ogg, as GTZAN or IRMAS ship),
+    or a CSV/Parquet manifest with columns path,label[,group][,split] (paths
+    relative to the manifest). Any sample rate, channel count and length.
+    With --segment-seconds, long recordings give one row per window; a
+    leftover end of at least half a window is padded, a shorter one dropped.
 
     \b
     Output (DIR = --out):
@@ -55,11 +70,13 @@ def command(corpus, out, preset, jobs, families, sources, exclude_sources, chunk
     \b
     Example:
       featurekit extract ~/nsynth --out feats --exclude-sources synthetic
+      featurekit extract ~/IRMAS-TrainingData --out irmas --segment-seconds 3
     """
     from ..extraction import extract
 
     result = extract(corpus, out, preset=preset, n_jobs=jobs, families=families,
-                     sources=sources, exclude_sources=exclude_sources,
+                     sources=sources, exclude_sources=exclude_sources, layout=layout,
+                     segment_seconds=segment_seconds, hop_seconds=hop_seconds,
                      chunk_size=chunk_size, progress=not quiet)
     click.echo(result.summary())
     raise SystemExit(result.exit_code)
