@@ -1,0 +1,138 @@
+"""``featurekit demo``: the whole job, end to end, on a freshly rendered corpus.
+
+Renders a small NSynth-format corpus from the General MIDI SoundFont that
+pip installed with pretty_midi (no download), with whole instruments dealt to
+train and test, extracts the default features, trains the default random
+forest with SMOTE, and reports honest (instrument-disjoint) test metrics and
+the feature families that matter most.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ConfigError
+
+
+@dataclass
+class DemoResult:
+    """What :func:`run_demo` produced.
+
+    Attributes
+    ----------
+    out : Path
+        Root of every output (corpus/, features/, model-rf/, importances.csv).
+    n_notes : int
+        Notes rendered.
+    n_train_instruments, n_test_instruments : int
+    metrics : dict
+        Test metrics of the random forest (``metrics.json``).
+    importances : pandas.DataFrame or None
+        Group-permutation importances on the test split.
+    seconds : dict
+        Wall time per stage.
+    """
+
+    out: Path
+    n_notes: int
+    n_train_instruments: int
+    n_test_instruments: int
+    metrics: dict
+    importances: pd.DataFrame | None = None
+    seconds: dict = field(default_factory=dict)
+
+    def summary(self) -> str:
+        m = self.metrics
+        lines = [
+            "featurekit demo: instrument family from rendered GM notes",
+            f"  corpus: {self.n_notes} notes, {self.n_train_instruments} train / "
+            f"{self.n_test_instruments} test instruments (no instrument in both)",
+            f"  test accuracy {m['accuracy']:.3f}, balanced accuracy {m['balanced_accuracy']:.3f}, "
+            f"macro-F1 {m['macro_f1']:.3f} ({len(m.get('labels', [])) or '?'} families)",
+        ]
+        if self.importances is not None:
+            top = self.importances.head(5)
+            lines.append("  feature families that matter most (drop in balanced accuracy when permuted):")
+            for _, row in top.iterrows():
+                lines.append(f"    {row['group']:<10s} {row['importance_mean']:+.3f} ± {row['importance_std']:.3f}")
+        lines.append("  time: " + ", ".join(f"{k} {v:.0f} s" for k, v in self.seconds.items()))
+        lines.append(f"  outputs in {self.out}/: corpus/, features/, model-rf/ (metrics.json, "
+                     "confusion.png, ...), importances.csv")
+        lines.append(f"  next: featurekit predict {self.out}/model-rf some_note.wav")
+        return "\n".join(lines)
+
+
+def run_demo(out="featurekit-demo", *, soundfonts=None, pitch_step: int = 3,
+             velocities=(64, 127), n_jobs: int = -1, seed: int = 0,
+             progress: bool = True) -> DemoResult:
+    """Render, extract, train and explain, on a small SoundFont corpus.
+
+    Parameters
+    ----------
+    out : path-like
+        Output root (created; an earlier demo there is replaced).
+    soundfonts : list of str, optional
+        SoundFont specs for :func:`featurekit.synth.render_corpus`; default
+        ``["bundled"]`` (pretty_midi's TimGM6mb.sf2), with a seeded,
+        instrument-disjoint train/test split.
+    pitch_step : int
+        Semitones between rendered pitches.
+    velocities : sequence of int
+    n_jobs : int
+        Worker processes for rendering and extraction (-1: all cores).
+    seed : int
+    progress : bool
+
+    Returns
+    -------
+    DemoResult
+    """
+    from .extraction import extract
+    from .models.api import train
+    from .synth import render_corpus
+
+    if pitch_step < 1:
+        raise ConfigError(f"pitch_step must be >= 1, got {pitch_step!r}")
+    out = Path(out).expanduser()
+    seconds = {}
+    t = time.perf_counter()
+    synth = render_corpus(soundfonts or ["bundled"], out / "corpus", velocities=velocities,
+                          pitch_step=pitch_step, test_fraction=0.3, valid_fraction=0.0,
+                          seed=seed, overwrite=True, n_jobs=n_jobs, progress=progress)
+    seconds["render"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    features = out / "features"
+    if features.exists():  # a fresh corpus deserves a fresh table
+        import shutil
+
+        shutil.rmtree(features)
+    extract(out / "corpus", features, n_jobs=n_jobs, progress=progress)
+    seconds["extract"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    trained = train(features, "rf", out=out / "model-rf", seed=seed)
+    seconds["train"] = time.perf_counter() - t
+
+    imp = None
+    try:
+        from .importance import importances
+    except ImportError:  # importances not available in this build
+        importances = None
+    if importances is not None:
+        t = time.perf_counter()
+        imp = importances(trained.model, features, method="group-permutation", seed=seed)
+        imp.to_csv(out / "importances.csv", index=False)
+        seconds["importances"] = time.perf_counter() - t
+
+    inst = synth.instruments
+    return DemoResult(
+        out=out, n_notes=synth.n_notes,
+        n_train_instruments=int((inst["split"] == "train").sum()),
+        n_test_instruments=int((inst["split"] == "test").sum()),
+        metrics=trained.metrics, importances=imp, seconds=seconds,
+    )
