@@ -1,0 +1,28 @@
+"""NSynth-format corpora rendered from General MIDI SoundFonts.
+
+NSynth (305,979 four-second notes) was made by playing every note of sample
+libraries; :func:`render_corpus` does the same with General MIDI SoundFonts
+and TinySoundFont, writing NSynth's exact jsonwav layout.
+
+Modules: :mod:`.gm` (labels and the GM -> NSynth table), :mod:`.soundfonts`
+(finding SoundFonts, ``PATH[:SPLIT][:synthetic]`` specs), :mod:`.render`
+(playing notes; runs in joblib workers), :mod:`.corpus` (numbering, splits,
+``examples.json``).
+
+Examples
+--------
+>>> from featurekit.synth import bundled_soundfont, render_corpus
+>>> result = render_corpus([bundled_soundfont()], "corpus/", pitch_step=12)  # doctest: +SKIP
+>>> print(result.summary())  # doctest: +SKIP
+"""
+
+from .corpus import DEFAULT_VELOCITIES, SynthResult, render_corpus
+from .gm import FAMILIES, QUALITIES, SOURCES, SPLITS, load_gm_table
+from .render import HOLD_S, RELEASE_S, SAMPLE_RATE, MissingRendererError
+from .soundfonts import SoundFontSpec, bundled_soundfont, find_soundfonts
+
+__all__ = [
+    "render_corpus", "SynthResult", "SoundFontSpec", "find_soundfonts", "bundled_soundfont",
+    "load_gm_table", "MissingRendererError", "FAMILIES", "SOURCES", "QUALITIES", "SPLITS",
+    "SAMPLE_RATE", "HOLD_S", "RELEASE_S", "DEFAULT_VELOCITIES",
+]

@@ -1,0 +1,337 @@
+"""Planning and writing a whole NSynth-format corpus: :func:`render_corpus`.
+
+Each (SoundFont, GM program) pair is one instrument.  Instruments are numbered
+per family and source in (SoundFont file name, program) order, so numbers never
+depend on the order SoundFonts are given in.  Whole instruments go to one split:
+a SoundFont pinned to a split sends all its instruments there; the others are
+split per family by a seeded shuffle of instruments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, CorpusError
+from . import render
+from .gm import FAMILIES, GM_TABLE, QUALITIES, SOURCES, SPLITS, load_gm_table
+from .soundfonts import SoundFontSpec, check_distinct
+
+#: NSynth's five velocities.
+DEFAULT_VELOCITIES = (25, 50, 75, 100, 127)
+#: Files written beside the splits: instrument provenance, presets skipped.
+_PROVENANCE = ("synth_instruments.csv", "synth_skipped.csv")
+
+
+@dataclass
+class SynthResult:
+    """What :func:`render_corpus` wrote.
+
+    Attributes
+    ----------
+    out : Path
+        Corpus root holding ``nsynth-<split>/examples.json`` and ``audio/``.
+    counts : dict of str to int
+        Notes written per split, non-empty splits only, in NSynth's split order.
+    instruments : DataFrame
+        One row per rendered instrument, by ``instrument`` id: ``soundfont``,
+        ``program``, ``gm_name``, ``preset_name``, ``family``, ``source``,
+        ``instrument_str``, ``instrument``, ``split``, ``n_notes``,
+        ``silent_notes`` (dropped) and ``gain_db`` (anti-clipping gain, <= 0 dB).
+    skipped : DataFrame
+        Presets not rendered: ``soundfont``, ``program``, ``gm_name``, ``reason``.
+    seconds : float
+        Wall-clock time of the run.
+    """
+
+    out: Path
+    counts: dict
+    instruments: pd.DataFrame
+    skipped: pd.DataFrame
+    seconds: float
+
+    @property
+    def n_notes(self) -> int:
+        """Total notes written."""
+        return sum(self.counts.values())
+
+    def summary(self) -> str:
+        """A short human-readable report (what ``featurekit synth`` prints)."""
+        rate = self.n_notes / max(self.seconds, 1e-9)
+        lines = [f"Rendered {self.n_notes} notes of {len(self.instruments)} instruments into "
+                 f"{self.out} ({self.seconds:.1f} s, {rate:.0f} notes/s)",
+                 f"  {'split':<6} {'instruments':>11} {'notes':>7}"]
+        per_split = self.instruments.groupby("split").size()
+        lines += [f"  {s:<6} {per_split[s]:>11} {n:>7}" for s, n in self.counts.items()]
+        silent = int(self.instruments["silent_notes"].sum())
+        if silent:
+            lines.append(f"Dropped {silent} silent notes (peak below {render.SILENCE_DB:.0f} dBFS)")
+        if len(self.skipped):
+            lines.append(f"Skipped {len(self.skipped)} presets:")
+            lines += [f"  {Path(r.soundfont).name} program {r.program} ({r.gm_name}): {r.reason}"
+                      for r in self.skipped.itertuples()]
+        return "\n".join(lines)
+
+
+def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step: int = 1,
+                  test_fraction: float = 0.2, valid_fraction: float = 0.1, seed: int = 0,
+                  programs=None, max_instruments_per_family: int | None = None,
+                  overwrite: bool = False, n_jobs: int = -1, progress: bool = True) -> SynthResult:
+    """Render an NSynth-format corpus from General MIDI SoundFonts.
+
+    Every note is NSynth's: 16 kHz mono 16-bit PCM, 4 s (64,000 samples), the
+    key held 3 s then released, at every pitch of the GM program's playable
+    range (``featurekit/data/gm_nsynth.csv``) and every velocity.
+
+    Parameters
+    ----------
+    soundfonts : str, Path, SoundFontSpec or a sequence of them
+        SoundFonts, each ``PATH[:SPLIT][:synthetic|:sampled]``: ``:train``,
+        ``:valid`` or ``:test`` puts all its instruments in that split;
+        ``:synthetic`` labels all its instruments ``synthetic`` (detected from
+        ``opl``/``fm`` in the file name unless ``:sampled``).  ``bundled`` is
+        pretty_midi's TimGM6mb.sf2.
+    out : str or Path
+        Corpus root: ``nsynth-<split>/examples.json`` and ``nsynth-<split>/audio/``
+        for each non-empty split, plus ``synth_instruments.csv`` and
+        ``synth_skipped.csv`` (provenance).
+    velocities : sequence of int
+        MIDI velocities (1-127) of every pitch.
+    pitch_step : int
+        Semitones between rendered pitches (1 = every pitch of the range, as
+        NSynth); the grid passes through middle C (MIDI 60).
+    test_fraction, valid_fraction : float
+        Share of each family's instruments, among SoundFonts without a pinned
+        split, put in the test and valid splits (rounded half up; at least one
+        instrument per family stays in train).
+    seed : int
+        Seed of that instrument split and of ``max_instruments_per_family``.
+    programs : sequence of int, optional
+        GM programs (0-127) to render; default every program the table maps.
+    max_instruments_per_family : int, optional
+        Keep at most this many instruments per family (a seeded choice).
+    overwrite : bool
+        Replace the ``nsynth-*`` folders of an existing corpus in ``out``.
+    n_jobs : int
+        joblib processes (-1: all cores).
+    progress : bool
+        Show a tqdm progress bar over notes.
+
+    Returns
+    -------
+    SynthResult
+
+    Raises
+    ------
+    ConfigError
+        A bad argument (named in the message) or an existing corpus in ``out``.
+    CorpusError
+        A SoundFont that TinySoundFont cannot load, or no preset left to render.
+    MissingRendererError
+        TinySoundFont is not installed.
+
+    Notes
+    -----
+    Presets absent from bank 0 of a SoundFont, or whose loudest middle note is
+    silent, are skipped and reported; single silent notes (outside a preset's
+    samples) are dropped and counted.  The same inputs give byte-identical files.
+    """
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    started = time.perf_counter()
+    velocities = _check_args(velocities, pitch_step, test_fraction, valid_fraction, n_jobs,
+                             max_instruments_per_family)
+    if isinstance(soundfonts, (str, Path, SoundFontSpec)):
+        soundfonts = [soundfonts]
+    specs = sorted((SoundFontSpec.parse(s) for s in soundfonts), key=lambda s: s.key)
+    if not specs:
+        raise ConfigError("no SoundFont given")
+    check_distinct(specs)
+    table = _select_programs(load_gm_table(), programs)
+    pitches = {p: _pitches(r.pitch_min, r.pitch_max, pitch_step) for p, r in table.iterrows()}
+    out = Path(out)
+    _prepare_out(out, overwrite)
+
+    with Parallel(n_jobs=n_jobs, return_as="generator") as parallel:
+        # absent and silent presets are found before numbering, so numbers have no gaps
+        probe_notes = [(p, ps[len(ps) // 2], velocities[-1]) for p, ps in pitches.items()]
+        found = list(parallel(delayed(render.probe)(str(s.path), probe_notes) for s in specs))
+        plan, skipped = _plan(specs, table, found)
+        if plan.empty:
+            raise CorpusError(f"nothing to render: all {len(skipped)} presets were skipped "
+                              f"(e.g. program {skipped[0][1]}: {skipped[0][3]})")
+        if max_instruments_per_family is not None:
+            plan = _choose(plan, max_instruments_per_family, seed)
+        number = plan.groupby(["family", "source"]).cumcount().map("{:03d}".format)
+        plan["instrument_str"] = plan["family"] + "_" + plan["source"] + "_" + number
+        plan["instrument"] = plan["instrument_str"].rank(method="first").astype(int) - 1
+        plan["split"] = _assign_splits(plan, test_fraction, valid_fraction, seed)
+
+        notes = [[(p, v) for p in pitches[r.program] for v in velocities]
+                 for r in plan.itertuples()]
+        folders = [out / f"nsynth-{split}" / "audio" for split in plan["split"]]
+        for folder in set(folders):
+            folder.mkdir(parents=True, exist_ok=True)
+        tasks = (delayed(render.render_instrument)(r.soundfont, r.program, n, r.instrument_str,
+                                                   str(folder))
+                 for r, n, folder in zip(plan.itertuples(), notes, folders))
+        results = []
+        with tqdm(total=sum(map(len, notes)), unit="note", desc="synth",
+                  disable=not progress) as bar:
+            for n, done in zip(notes, parallel(tasks)):
+                results.append(done)
+                bar.update(len(n))
+    render.unload()
+
+    for column in ("silent_notes", "gain_db"):
+        plan[column] = [r[column] for r in results]
+    plan["n_notes"] = [len(r["notes"]) for r in results]
+    counts = {}
+    for split, examples in _examples(plan, results).items():
+        _write_json(out / f"nsynth-{split}" / "examples.json", examples)
+        counts[split] = len(examples)
+    instruments = plan.drop(columns="pinned").sort_values("instrument").reset_index(drop=True)
+    instruments.to_csv(out / _PROVENANCE[0], index=False)
+    skipped = pd.DataFrame(skipped, columns=["soundfont", "program", "gm_name", "reason"])
+    skipped.to_csv(out / _PROVENANCE[1], index=False)
+    return SynthResult(out, counts, instruments, skipped, time.perf_counter() - started)
+
+
+def _check_args(velocities, pitch_step, test_fraction, valid_fraction, n_jobs,
+                max_instruments_per_family) -> tuple[int, ...]:
+    """Validate the numeric arguments; return the velocities sorted."""
+    velocities = tuple(velocities)
+    if not velocities:
+        raise ConfigError("velocities must not be empty")
+    for v in velocities:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 127:
+            raise ConfigError(f"velocity must be an integer in 1..127, got {v!r}")
+    if len(set(velocities)) != len(velocities):
+        raise ConfigError(f"velocities must be distinct, got {list(velocities)}")
+    if isinstance(pitch_step, bool) or not isinstance(pitch_step, (int, np.integer)) \
+            or pitch_step < 1:
+        raise ConfigError(f"pitch_step must be an integer >= 1 (semitones), got {pitch_step!r}")
+    for name, value in (("test_fraction", test_fraction), ("valid_fraction", valid_fraction)):
+        if not 0 <= value < 1:
+            raise ConfigError(f"{name} must be in [0, 1), got {value!r}")
+    if test_fraction + valid_fraction >= 1:
+        raise ConfigError("test_fraction + valid_fraction must be < 1, got "
+                          f"{test_fraction} + {valid_fraction}")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+        raise ConfigError(f"n_jobs must be a non-zero integer, got {n_jobs!r}")
+    if max_instruments_per_family is not None and (
+            isinstance(max_instruments_per_family, bool)
+            or not isinstance(max_instruments_per_family, int) or max_instruments_per_family < 1):
+        raise ConfigError("max_instruments_per_family must be an integer >= 1, got "
+                          f"{max_instruments_per_family!r}")
+    return tuple(sorted(int(v) for v in velocities))
+
+
+def _select_programs(table: pd.DataFrame, programs) -> pd.DataFrame:
+    if programs is None:
+        return table
+    programs = list(programs)
+    if not programs:
+        raise ConfigError("programs must not be empty (None renders every mapped program)")
+    unmapped = [p for p in programs if p not in table.index]
+    if unmapped:
+        raise ConfigError(f"GM program(s) {unmapped} have no NSynth family "
+                          f"(see {GM_TABLE.name}: 0-127, some left out)")
+    return table.loc[sorted(set(programs))]
+
+
+def _pitches(low: int, high: int, step: int) -> list[int]:
+    """Pitches of ``[low, high]`` on a grid of ``step`` semitones through middle C."""
+    return [p for p in range(low, high + 1) if (p - 60) % step == 0] or [(low + high) // 2]
+
+
+def _prepare_out(out: Path, overwrite: bool) -> None:
+    """Create ``out``; refuse, or with ``overwrite`` remove, a corpus already there."""
+    old = [out / f"nsynth-{s}" for s in SPLITS if (out / f"nsynth-{s}").exists()]
+    if old and not overwrite:
+        raise ConfigError(f"{out} already holds a corpus ({old[0].name}); "
+                          "pass overwrite=True (--overwrite) to replace it")
+    for folder in old:
+        shutil.rmtree(folder)
+    for name in _PROVENANCE:
+        (out / name).unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _plan(specs, table: pd.DataFrame, found: list) -> tuple[pd.DataFrame, list]:
+    """Instruments to render, in (SoundFont, program) order, and presets skipped."""
+    rows, skipped = [], []
+    for spec, presets in zip(specs, found):
+        for (program, gm), (name, silent) in zip(table.iterrows(), presets):
+            if name is None or silent:
+                reason = ("program absent from bank 0" if name is None
+                          else f"silent (peak below {render.SILENCE_DB:.0f} dBFS)")
+                skipped.append((str(spec.path), program, gm.gm_name, reason))
+                continue
+            rows.append((str(spec.path), program, gm.gm_name, name, gm.family,
+                         "synthetic" if spec.is_synthetic else gm.source, spec.split))
+    plan = pd.DataFrame(rows, columns=["soundfont", "program", "gm_name", "preset_name",
+                                       "family", "source", "pinned"])
+    return plan, skipped
+
+
+def _choose(plan: pd.DataFrame, k: int, seed: int) -> pd.DataFrame:
+    """A seeded choice of at most ``k`` instruments per family, in plan order."""
+    keep = []
+    for family, rows in plan.groupby("family"):
+        rng = np.random.default_rng([seed, FAMILIES.index(family), 1])
+        keep.extend(rows.index[rng.choice(len(rows), min(k, len(rows)), replace=False)])
+    return plan.loc[sorted(keep)].reset_index(drop=True)
+
+
+def _assign_splits(plan: pd.DataFrame, test_fraction, valid_fraction, seed) -> pd.Series:
+    """Pinned SoundFonts keep their split; the rest are split per family, by instrument."""
+    split = plan["pinned"].astype(object)
+    for family, rows in plan[plan["pinned"].isna()].groupby("family"):
+        n = len(rows)  # rounded half up; at least one instrument stays in train
+        n_test = min(int(np.floor(n * test_fraction + 0.5)), n - 1)
+        n_valid = min(int(np.floor(n * valid_fraction + 0.5)), n - 1 - n_test)
+        order = np.random.default_rng([seed, FAMILIES.index(family)]).permutation(n)
+        labels = np.array(["train"] * n, dtype=object)
+        labels[order[:n_test]] = "test"
+        labels[order[n_test:n_test + n_valid]] = "valid"
+        split[rows.index] = labels
+    return split
+
+
+def _examples(plan: pd.DataFrame, results: list) -> dict:
+    """NSynth's ``examples.json`` entries, by split then note_str."""
+    notes = {}
+    for r, done in zip(plan.itertuples(), results):
+        for pitch, velocity in done["notes"]:
+            note_str = f"{r.instrument_str}-{pitch:03d}-{velocity:03d}"
+            notes[note_str] = r.split, {
+                "note_str": note_str, "instrument": int(r.instrument),
+                "instrument_str": r.instrument_str,
+                "instrument_family": FAMILIES.index(r.family), "instrument_family_str": r.family,
+                "instrument_source": SOURCES.index(r.source), "instrument_source_str": r.source,
+                "pitch": int(pitch), "velocity": int(velocity),
+                "sample_rate": render.SAMPLE_RATE,
+                "qualities": [0] * len(QUALITIES), "qualities_str": []}
+    by_split = {}
+    # NSynth's note ids are unique over the whole corpus: number notes in note_str order
+    for note_id, note_str in enumerate(sorted(notes)):
+        split, fields = notes[note_str]
+        by_split.setdefault(split, {})[note_str] = {"note": note_id, **fields}
+    return {split: by_split[split] for split in SPLITS if split in by_split}
+
+
+def _write_json(path: Path, examples: dict) -> None:
+    """Write ``examples.json`` one note per line; atomically, so a run cut short has none."""
+    body = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in examples.items())
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("{\n" + body + "\n}\n")
+    os.replace(tmp, path)

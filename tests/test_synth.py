@@ -1,0 +1,315 @@
+"""featurekit synth: NSynth-format corpora rendered from the bundled TimGM6mb.sf2."""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+from click.testing import CliRunner
+
+pytest.importorskip("tinysoundfont")
+
+from featurekit.cli.main import cli  # noqa: E402
+from featurekit.errors import ConfigError, FeaturekitError  # noqa: E402
+from featurekit.synth import (  # noqa: E402
+    FAMILIES, SOURCES, SoundFontSpec, bundled_soundfont, find_soundfonts, load_gm_table,
+    render_corpus,
+)
+from featurekit.synth import render  # noqa: E402
+
+NSYNTH_FIELDS = {"note", "note_str", "instrument", "instrument_str", "instrument_family",
+                 "instrument_family_str", "instrument_source", "instrument_source_str", "pitch",
+                 "velocity", "sample_rate", "qualities", "qualities_str"}
+NSYNTH_WAV = Path(__file__).parent / "data" / "nsynth-sample" / "bass_electronic_015-048-127.wav"
+#: organ, guitar, bass, violin (string), trumpet, flute, saw lead: one per family
+PROGRAMS = [16, 24, 33, 40, 56, 73, 81]
+SMALL = dict(programs=PROGRAMS, velocities=(50, 127), pitch_step=12, n_jobs=1, progress=False)
+
+
+def _files(root: Path) -> dict:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def _examples(root: Path) -> dict:
+    return {d.name: json.loads((d / "examples.json").read_text())
+            for d in sorted(root.glob("nsynth-*"))}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth") / "corpus"
+    return render_corpus([bundled_soundfont()], out, test_fraction=0.3, **SMALL)
+
+
+@pytest.fixture(scope="module")
+def patched_sf2(tmp_path_factory):
+    """TimGM6mb with program 40 moved out of bank 0 (absent) and program 73 emptied (silent)."""
+    data = bytearray(bundled_soundfont().read_bytes())
+    start = data.index(b"phdr") + 8
+    records = [struct.unpack_from("<20sHHH", data, start + 38 * k)
+               for k in range(struct.unpack_from("<I", data, start - 4)[0] // 38)]
+    at = {(r[1], r[2]): k for k, r in enumerate(records)}
+    struct.pack_into("<H", data, start + 38 * at[40, 0] + 22, 99)  # bank 0 -> 99
+    k = at[73, 0]  # a preset's zones run to the next record's: give it none
+    struct.pack_into("<H", data, start + 38 * k + 24, records[k + 1][3])
+    path = tmp_path_factory.mktemp("sf") / "patched.sf2"
+    path.write_bytes(data)
+    return path
+
+
+# --- the NSynth layout ----------------------------------------------------------------
+def test_layout_and_fields_are_nsynth(corpus):
+    examples = _examples(corpus.out)
+    assert set(examples) == {f"nsynth-{s}" for s in corpus.counts} and "nsynth-train" in examples
+    table = load_gm_table()
+    seen_notes = set()
+    for split, notes in examples.items():
+        audio = corpus.out / split / "audio"
+        assert sorted(p.name for p in audio.iterdir()) == sorted(f"{k}.wav" for k in notes)
+        assert len(notes) == corpus.counts[split.removeprefix("nsynth-")]
+        for key, ex in notes.items():
+            assert set(ex) == NSYNTH_FIELDS and ex["note_str"] == key
+            assert re.fullmatch(r"[a-z_]+_[a-z]+_\d{3}", ex["instrument_str"])
+            assert key == f"{ex['instrument_str']}-{ex['pitch']:03d}-{ex['velocity']:03d}"
+            assert ex["instrument_str"].startswith(
+                f"{ex['instrument_family_str']}_{ex['instrument_source_str']}_")
+            assert FAMILIES[ex["instrument_family"]] == ex["instrument_family_str"]
+            assert SOURCES[ex["instrument_source"]] == ex["instrument_source_str"]
+            assert ex["sample_rate"] == 16000 and ex["velocity"] in (50, 127)
+            assert ex["qualities"] == [0] * 10 and ex["qualities_str"] == []
+            row = corpus.instruments.set_index("instrument_str").loc[ex["instrument_str"]]
+            assert ex["instrument"] == row["instrument"]
+            gm = table.loc[row["program"]]
+            assert gm.pitch_min <= ex["pitch"] <= gm.pitch_max and (ex["pitch"] - 60) % 12 == 0
+            seen_notes.add(ex["note"])
+    assert seen_notes == set(range(corpus.n_notes))  # unique ids over the corpus
+    assert len(corpus.instruments) == len(PROGRAMS) and corpus.skipped.empty
+    assert (corpus.instruments["n_notes"] > 0).all()
+    assert pd.read_csv(corpus.out / "synth_instruments.csv")["instrument_str"].tolist() == \
+        corpus.instruments["instrument_str"].tolist()
+
+
+def test_wav_format_is_nsynth(corpus):
+    wav = next((corpus.out / "nsynth-train" / "audio").iterdir())
+    info = sf.info(wav)
+    assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
+    assert info.frames == 64000
+    # byte-for-byte the header of a real NSynth note
+    assert wav.read_bytes()[:44] == NSYNTH_WAV.read_bytes()[:44]
+
+
+def test_read_back_by_the_corpus_reader(corpus):
+    from featurekit.corpus import read_corpus
+
+    notes = read_corpus(corpus.out).notes
+    assert len(notes) == corpus.n_notes
+    assert set(notes["instrument_str"]) == set(corpus.instruments["instrument_str"])
+
+
+def test_note_off_releases_a_sustained_instrument(corpus):
+    organ = corpus.instruments.query("program == 16").iloc[0]
+    x, _ = sf.read(corpus.out / f"nsynth-{organ.split}" / "audio"
+                   / f"{organ.instrument_str}-060-127.wav")
+    held, released = np.sqrt(np.mean(x[8000:48000] ** 2)), np.sqrt(np.mean(x[-16000:] ** 2))
+    assert released < held / 3
+    assert np.abs(x[-1600:]).max() < 0.01 * np.abs(x).max()  # the release has ended
+
+
+def test_notes_do_not_bleed_into_each_other():
+    import tinysoundfont
+
+    synth, sfid = render.load(str(bundled_soundfont()))
+    synth.program_select(0, sfid, 0, 48)  # slow strings: a long release
+    render.render_note(synth, 60, 127)
+    after = render.render_note(synth, 72, 100)
+    fresh = tinysoundfont.Synth(samplerate=render.RENDER_RATE)
+    fresh.program_select(0, fresh.sfload(str(bundled_soundfont())), 0, 48)
+    assert np.array_equal(after, render.render_note(fresh, 72, 100))
+
+
+def test_levels_are_kept_and_velocity_layers_scale(corpus):
+    organ = corpus.instruments.query("program == 16").iloc[0]
+    audio = corpus.out / f"nsynth-{organ.split}" / "audio"
+    soft, loud = (np.abs(sf.read(audio / f"{organ.instrument_str}-060-{v:03d}.wav")[0]).max()
+                  for v in (50, 127))
+    assert 0 < soft < loud < 1  # not normalised per note
+
+
+def test_clipping_instrument_is_scaled_down_as_a_whole(tmp_path, monkeypatch):
+    levels = {60: 2.0, 72: 0.5}
+    monkeypatch.setattr(render, "render_note",
+                        lambda synth, pitch, velocity: np.full(64000, levels[pitch], np.float32))
+    done = render.render_instrument(str(bundled_soundfont()), 0, [(60, 100), (72, 100)],
+                                    "keyboard_acoustic_000", str(tmp_path))
+    assert done["gain_db"] == pytest.approx(-6.02, abs=0.01)
+    loud, soft = (sf.read(tmp_path / f"keyboard_acoustic_000-{p:03d}-100.wav", dtype="int16")[0]
+                  for p in (60, 72))
+    assert loud.max() == 32766 and soft.max() == 8192  # 4:1 kept
+
+
+def test_two_renders_are_byte_identical_whatever_the_jobs(corpus, tmp_path):
+    again = render_corpus([bundled_soundfont()], tmp_path, test_fraction=0.3,
+                          **{**SMALL, "n_jobs": 2})
+    assert _files(again.out) == _files(corpus.out)
+
+
+# --- splits ---------------------------------------------------------------------------
+def test_no_instrument_in_two_splits(corpus):
+    per_split = {split: {key.rsplit("-", 2)[0] for key in notes}
+                 for split, notes in _examples(corpus.out).items()}
+    splits = list(per_split.values())
+    assert all(not (a & b) for i, a in enumerate(splits) for b in splits[i + 1:])
+    assert set().union(*splits) == set(corpus.instruments["instrument_str"])
+
+
+def test_seeded_split_is_per_family_and_reproducible(tmp_path):
+    fit = lambda seed, name: render_corpus(  # noqa: E731
+        ["bundled"], tmp_path / name, programs=range(24, 32), velocities=(100,), pitch_step=48,
+        test_fraction=0.25, valid_fraction=0.25, seed=seed, n_jobs=1, progress=False).instruments
+    a, b, c = fit(0, "a"), fit(0, "b"), fit(1, "c")
+    assert a["split"].value_counts().to_dict() == {"train": 4, "test": 2, "valid": 2}
+    assert a["split"].tolist() == b["split"].tolist() != c["split"].tolist()
+
+
+def test_soundfont_pinned_to_a_split_and_order_independent(patched_sf2, tmp_path):
+    specs = [f"{patched_sf2}:test", f"{bundled_soundfont()}:train"]
+    kwargs = {**SMALL, "programs": [24, 25, 40]}
+    one = render_corpus(specs, tmp_path / "a", **kwargs)
+    two = render_corpus(specs[::-1], tmp_path / "b", **kwargs)
+    assert one.counts.keys() == {"train", "test"}
+    by_file = one.instruments.groupby("soundfont")["split"].unique()
+    assert by_file[str(patched_sf2)].tolist() == ["test"]
+    assert by_file[str(bundled_soundfont())].tolist() == ["train"]
+    assert _examples(one.out) == _examples(two.out)
+
+
+def test_max_instruments_per_family(tmp_path):
+    result = render_corpus(["bundled"], tmp_path, programs=[24, 25, 26, 27, 73], velocities=(100,),
+                           pitch_step=48, max_instruments_per_family=2, n_jobs=1, progress=False)
+    assert result.instruments["family"].value_counts().to_dict() == {"guitar": 2, "flute": 1}
+    groups = result.instruments.groupby(["family", "source"])["instrument_str"]
+    for (family, source), names in groups:
+        assert sorted(names) == [f"{family}_{source}_{i:03d}" for i in range(len(names))]
+
+
+# --- skipped presets ------------------------------------------------------------------
+def test_absent_and_silent_presets_are_skipped_and_reported(patched_sf2, tmp_path):
+    result = render_corpus([patched_sf2], tmp_path, **{**SMALL, "programs": [24, 40, 73, 74]})
+    reasons = dict(zip(result.skipped["program"], result.skipped["reason"]))
+    assert reasons[40] == "program absent from bank 0" and reasons[73].startswith("silent")
+    assert result.instruments["program"].tolist() == [74, 24]  # flute_000, guitar_000
+    assert result.instruments["instrument_str"].tolist() == ["flute_acoustic_000",
+                                                              "guitar_acoustic_000"]
+    assert len(pd.read_csv(tmp_path / "synth_skipped.csv")) == 2
+    assert "Skipped 2 presets" in result.summary()
+
+
+# --- the GM table and SoundFonts ------------------------------------------------------
+def test_gm_table_covers_every_family_and_source_with_real_ranges():
+    table = load_gm_table()
+    assert set(table["family"]) == set(FAMILIES) and set(table["source"]) == set(SOURCES)
+    assert ((table.pitch_min >= 21) & (table.pitch_max <= 108)
+            & (table.pitch_max - table.pitch_min >= 12)).all()
+    assert table.loc[40, ["family", "pitch_min", "pitch_max"]].tolist() == ["string", 55, 100]
+    full = load_gm_table(include_unmapped=True)
+    assert list(full.index) == list(range(128))
+    assert not set(range(120, 128)) & set(table.index)  # sound effects are left out
+    assert (full.loc[~full.index.isin(table.index), "comment"] != "").all()
+    top = Path(__file__).parents[1] / "data" / "gm_nsynth.csv"
+    assert top.is_symlink() and top.read_bytes() == (
+        Path(__file__).parents[1] / "featurekit" / "data" / "gm_nsynth.csv").read_bytes()
+
+
+def test_soundfont_specs_and_discovery(tmp_path):
+    bundled = bundled_soundfont()
+    assert bundled.name == "TimGM6mb.sf2" and bundled in find_soundfonts(dirs=[])
+    spec = SoundFontSpec.parse(f"{bundled}:test:synthetic")
+    assert (spec.path, spec.split, spec.synthetic) == (bundled, "test", True)
+    assert SoundFontSpec.parse("bundled").path == bundled
+    opl = tmp_path / "OPL3_FM.sf2"
+    opl.symlink_to(bundled)
+    assert SoundFontSpec.parse(opl).is_synthetic
+    assert not SoundFontSpec.parse(f"{opl}:sampled").is_synthetic
+    assert not SoundFontSpec.parse(bundled).is_synthetic
+    assert find_soundfonts(dirs=[tmp_path]) == [bundled]  # a link to a listed file is dropped
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"velocities": (0, 100)}, "got 0"),
+    ({"velocities": (100, 200)}, "got 200"),
+    ({"pitch_step": 0}, "pitch_step"),
+    ({"programs": [10]}, "[10]"),
+    ({"programs": []}, "programs must not be empty"),
+    ({"test_fraction": 0.6, "valid_fraction": 0.5}, "0.6 + 0.5"),
+    ({"n_jobs": 0}, "n_jobs"),
+    ({"max_instruments_per_family": 0}, "max_instruments_per_family"),
+    ({"soundfonts": ["/no/such.sf2"]}, "/no/such.sf2"),
+    ({"soundfonts": ["bundled:tran"]}, "bundled:tran"),
+    ({"soundfonts": ["bundled", str(bundled_soundfont())]}, "given twice"),
+])
+def test_bad_arguments_raise_config_error_naming_the_value(kwargs, message, tmp_path):
+    soundfonts = kwargs.pop("soundfonts", ["bundled"])
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        render_corpus(soundfonts, tmp_path / "out", **{**SMALL, **kwargs})
+
+
+def test_existing_corpus_needs_overwrite(corpus, tmp_path):
+    with pytest.raises(ConfigError, match="overwrite"):
+        render_corpus(["bundled"], corpus.out, **SMALL)
+    render_corpus(["bundled"], tmp_path, **SMALL)
+    again = render_corpus(["bundled"], tmp_path, **{**SMALL, "programs": [73]}, overwrite=True)
+    assert {p.name for p in tmp_path.rglob("*.wav")} == {
+        f"{k}.wav" for notes in _examples(tmp_path).values() for k in notes}
+    assert again.instruments["instrument_str"].tolist() == ["flute_acoustic_000"]
+
+
+def test_missing_tinysoundfont_says_how_to_install(monkeypatch, tmp_path):
+    render.unload()
+    monkeypatch.setitem(sys.modules, "tinysoundfont", None)
+    with pytest.raises(FeaturekitError, match=r"pip install --no-deps tinysoundfont==0\.3\.7"):
+        render_corpus(["bundled"], tmp_path, **SMALL)
+
+
+# --- CLI ------------------------------------------------------------------------------
+def test_cli_help():
+    res = CliRunner().invoke(cli, ["synth", "--help"])
+    assert res.exit_code == 0
+    assert "--soundfont" in res.output and "--list-soundfonts" in res.output
+    assert "featurekit synth -s bundled" in res.output
+
+
+def test_cli_lists_the_bundled_soundfont():
+    res = CliRunner().invoke(cli, ["synth", "--list-soundfonts"])
+    assert res.exit_code == 0 and str(bundled_soundfont()) in res.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--velocities", "0,200"], "got 0"),
+    (["--velocities", "25,loud"], "'25,loud'"),
+    (["--programs", "126"], "[126]"),
+    (["--pitch-step", "0"], "got 0"),
+])
+def test_cli_bad_input_is_one_line_error(args, message, tmp_path):
+    res = CliRunner().invoke(cli, ["synth", "-s", "bundled", "-o", str(tmp_path), *args])
+    assert res.exit_code == 1
+    assert message in res.output and "Traceback" not in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_cli_output_equals_the_library_result(corpus, tmp_path):
+    res = CliRunner().invoke(cli, ["synth", "-s", str(bundled_soundfont()), "-o", str(tmp_path),
+                                   "--programs", ",".join(map(str, PROGRAMS)),
+                                   "--velocities", "50,127", "--pitch-step", "12",
+                                   "--test-fraction", "0.3", "-j", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    assert _examples(tmp_path) == _examples(corpus.out)
+    assert res.output.strip().splitlines()[1:] == corpus.summary().splitlines()[1:]
+    assert f"Rendered {corpus.n_notes} notes of {len(PROGRAMS)} instruments" in res.output
