@@ -1,4 +1,9 @@
-"""``featurekit predict MODEL_DIR PATH... [--top-k K] [--format table|csv|json]``."""
+"""``featurekit predict MODEL_DIR PATH... [--top-k K] [--format table|csv|json]``.
+
+With ``--timeline``: ``featurekit predict MODEL_DIR FILE --timeline
+[--segment-seconds S] [--hop-seconds H] [--plot FILE.png]`` (see
+:func:`featurekit.timeline.predict_timeline`).
+"""
 
 from __future__ import annotations
 
@@ -14,14 +19,32 @@ import click
               show_default=True, help="Output format.")
 @click.option("--n-jobs", default=1, show_default=True, type=int,
               help="Parallel feature extraction.")
+@click.option("--timeline", is_flag=True,
+              help="One long recording: a label per window, and the predominant one.")
+@click.option("--segment-seconds", type=float, default=None,
+              help="Timeline window length (default: the model's clip length).")
+@click.option("--hop-seconds", type=float, default=None,
+              help="Seconds between timeline windows (default: --segment-seconds).")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False),
+              help="Draw the timeline into this image (e.g. timeline.png).")
 @click.pass_context
-def command(ctx, model_dir, paths, top_k, fmt, n_jobs):
+def command(ctx, model_dir, paths, top_k, fmt, n_jobs, timeline, segment_seconds, hop_seconds,
+            plot_file):
     """Predict the label of WAV files (or folders of them) with the model in MODEL_DIR.
 
     The features computed are exactly the model's (its extraction config is
     stored in the model).  Files that cannot be read are reported on stderr and
     the exit code is 3.
+
+    \b
+    --timeline cuts one long recording (any format libsndfile reads) into
+    windows and prints start,end,label,probability per window, then the
+    predominant label (highest duration-weighted mean probability); with
+    --format csv that line goes to stderr, so stdout stays one CSV table.
     """
+    if timeline or plot_file or segment_seconds is not None or hop_seconds is not None:
+        return _timeline(model_dir, paths, fmt, n_jobs, timeline, segment_seconds, hop_seconds,
+                         plot_file)
     from ..models.api import format_predictions, predict
     from .main import EXIT_PARTIAL
 
@@ -31,3 +54,19 @@ def command(ctx, model_dir, paths, top_k, fmt, n_jobs):
         click.echo(f"featurekit: error: {row.path}: {row.error}", err=True)
     if len(result.failures):
         ctx.exit(EXIT_PARTIAL)
+
+
+def _timeline(model_dir, paths, fmt, n_jobs, timeline, segment_seconds, hop_seconds, plot_file):
+    from ..errors import ConfigError
+    from ..timeline import format_timeline, plot_timeline, predict_timeline
+
+    if not timeline:
+        raise ConfigError("--segment-seconds, --hop-seconds and --plot need --timeline")
+    if len(paths) != 1:
+        raise ConfigError(f"--timeline takes one recording, got {len(paths)} paths")
+    result = predict_timeline(model_dir, paths[0], segment_seconds, hop_seconds, n_jobs=n_jobs)
+    click.echo(format_timeline(result, fmt), nl=False)
+    if fmt == "csv":
+        click.echo(result.summary(), err=True)
+    if plot_file:
+        plot_timeline(result, plot_file)

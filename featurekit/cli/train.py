@@ -14,7 +14,8 @@ from ..models.spec import available_pipelines
 @click.option("--out", "-o", required=True, type=click.Path(),
               help="Model directory to write (replaced atomically if it holds a model).")
 @click.option("--target", default="instrument_family_str", show_default=True,
-              help="instrument_family_str, instrument_source_str or pitch.")
+              help="instrument_family_str, instrument_source_str, pitch, or label "
+                   "(label-folder/manifest corpora; grouped by their group column).")
 @click.option("--pipeline", "pipeline_file", type=click.Path(),
               help="Your own pipeline spec (TOML) instead of the packaged KIND.toml.")
 @click.option("--leaky-random-split", is_flag=True,

@@ -37,9 +37,10 @@ __all__ = ["train", "evaluate", "predict", "load_model", "format_predictions", "
            "PredictResult", "TARGETS", "Model"]
 
 #: Targets ``train`` accepts.
-TARGETS = ("instrument_family_str", "instrument_source_str", "pitch")
+TARGETS = ("instrument_family_str", "instrument_source_str", "pitch", "label")
 #: Metadata copied into ``predictions.parquet`` when present.
-_ID_COLUMNS = ("note_id", "path", "split", "instrument_str", "pitch", "velocity")
+_ID_COLUMNS = ("note_id", "path", "split", "instrument_str", "pitch", "velocity",
+               "group", "source_path", "start", "end")
 
 
 @dataclass
@@ -219,7 +220,9 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
         ``mfcc40-rf``, ...; see :func:`featurekit.models.spec.available_pipelines`).
     out : path-like, optional
         Model directory to write (atomically; an earlier model there is replaced).
-    target : {"instrument_family_str", "instrument_source_str", "pitch"}
+    target : {"instrument_family_str", "instrument_source_str", "pitch", "label"}
+        ``label``: the class of label-folder and manifest corpora
+        (:mod:`featurekit.layouts`).
     pipeline : path-like or PipelineSpec, optional
         A user's TOML spec used instead of the packaged ``kind.toml``; ``kind``
         must then match its name or classifier kind (or be None).

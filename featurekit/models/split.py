@@ -68,12 +68,18 @@ class SplitPlan:
 
 
 def instrument_groups(table: pd.DataFrame) -> np.ndarray:
-    """The instrument of each row (``instrument_str``, else ``instrument``)."""
-    for col in ("instrument_str", "instrument"):
+    """The evaluation group of each row.
+
+    ``group`` when present (tables of label-folder or manifest corpora: the
+    source recording, so windows of one file never straddle train and test,
+    or the manifest's own group), else the instrument (``instrument_str``,
+    else ``instrument``).
+    """
+    for col in ("group", "instrument_str", "instrument"):
         if col in table.columns:
             return table[col].astype(str).to_numpy()
     raise ConfigError(
-        "the table has no instrument_str/instrument column, so an instrument-disjoint "
+        "the table has no group/instrument_str/instrument column, so an instrument-disjoint "
         "split is impossible (pass leaky_split=True / --leaky-random-split to accept a leaky one)"
     )
 
