@@ -29,6 +29,7 @@ _LAZY = {
     "load_model": "featurekit.models.api",
     "read_label_folders": "featurekit.layouts", "read_manifest": "featurekit.layouts",
     "predict_timeline": "featurekit.timeline", "plot_timeline": "featurekit.timeline",
+    "render_corpus": "featurekit.synth", "SynthResult": "featurekit.synth",
 }
 
 __all__ = [
