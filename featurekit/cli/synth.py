@@ -79,6 +79,10 @@ def command(soundfonts, out, velocities, pitch_step, programs, max_per_family, t
       DIR/synth_skipped.csv                 presets not rendered, with the reason
 
     \b
+    Exit status: 0 corpus written (skipped presets are listed, not failures);
+    1 bad arguments, an unreadable SoundFont or nothing left to render.
+
+    \b
     Examples:
       featurekit synth --list-soundfonts
       featurekit synth -s bundled --out corpus --pitch-step 12
@@ -90,10 +94,12 @@ def command(soundfonts, out, velocities, pitch_step, programs, max_per_family, t
 
     if list_soundfonts:
         found = synth.find_soundfonts()
-        bundled = synth.bundled_soundfont().resolve()
+        bundled = [p.resolve() for p in found if p.parent.name == "pretty_midi"]
+        if not found:
+            click.echo(f"no SoundFonts in {', '.join(synth.SEARCH_DIRS)} (nor pretty_midi's)")
         for path in found:
             tags = [f"{path.stat().st_size / 2**20:.1f} MB"]
-            tags += ["bundled"] if path.resolve() == bundled else []
+            tags += ["bundled"] if path.resolve() in bundled else []
             tags += ["synthetic"] if synth.SoundFontSpec(path).is_synthetic else []
             click.echo(f"{path}  ({', '.join(tags)})")
         return

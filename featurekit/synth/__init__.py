@@ -19,10 +19,10 @@ Examples
 from .corpus import DEFAULT_VELOCITIES, SynthResult, render_corpus
 from .gm import FAMILIES, QUALITIES, SOURCES, SPLITS, load_gm_table
 from .render import HOLD_S, RELEASE_S, SAMPLE_RATE, MissingRendererError
-from .soundfonts import SoundFontSpec, bundled_soundfont, find_soundfonts
+from .soundfonts import SEARCH_DIRS, SoundFontSpec, bundled_soundfont, find_soundfonts
 
 __all__ = [
     "render_corpus", "SynthResult", "SoundFontSpec", "find_soundfonts", "bundled_soundfont",
     "load_gm_table", "MissingRendererError", "FAMILIES", "SOURCES", "QUALITIES", "SPLITS",
-    "SAMPLE_RATE", "HOLD_S", "RELEASE_S", "DEFAULT_VELOCITIES",
+    "SAMPLE_RATE", "HOLD_S", "RELEASE_S", "DEFAULT_VELOCITIES", "SEARCH_DIRS",
 ]
