@@ -141,7 +141,15 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
     -----
     Presets absent from bank 0 of a SoundFont, or whose loudest middle note is
     silent, are skipped and reported; single silent notes (outside a preset's
-    samples) are dropped and counted.  The same inputs give byte-identical files.
+    samples) are dropped and counted.  The same inputs give byte-identical files,
+    whatever ``n_jobs``.
+
+    Each worker process loads the SoundFonts it plays (TinySoundFont keeps
+    samples as float32: about 3x the file size in RAM, 1.5 GB for
+    MuseScore_General_Full.sf2) and keeps the last one until joblib retires
+    it, so lower ``n_jobs`` for large SoundFonts on small machines.  Loading
+    costs 0.5-1.5 s of CPU per worker and SoundFont; it pays off from a few
+    thousand notes.
     """
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
