@@ -61,3 +61,39 @@ def make_table(*, preset="default", families=FAMILIES, instruments_per_family=4,
     table = pd.concat([meta, X], axis=1)
     table.attrs["featurekit"] = config.to_dict()
     return table
+
+
+def write_table_dir(table: pd.DataFrame, directory):
+    """Write ``table`` as a feature directory that ``featurekit.load_features`` reads."""
+    from featurekit.table import FEATURES_DIR, write_shard
+
+    directory.mkdir(parents=True, exist_ok=True)
+    write_shard(table, directory / FEATURES_DIR / "part-00000.parquet",
+                {"config": table.attrs["featurekit"]})
+    return directory
+
+
+FAST_SPEC = """
+[pipeline]
+name = "fast"
+[features]
+preset = "default"
+exclude = ["chroma"]
+[normalise]
+per_note = true
+[scaler]
+kind = "standard"
+[smote]
+enabled = true
+[classifier]
+kind = "logreg"
+[classifier.params]
+C = 1.0
+"""
+
+
+def write_spec(tmp_path, text=FAST_SPEC, name="fast.toml"):
+    """Write a pipeline spec file and return its path."""
+    path = tmp_path / name
+    path.write_text(text)
+    return path

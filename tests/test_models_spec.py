@@ -1,0 +1,112 @@
+"""Pipeline specs: packaged TOML files, validation messages, column selection."""
+
+from __future__ import annotations
+
+import pytest
+from test_models_helpers import make_table, write_spec
+
+from featurekit.errors import ConfigError
+from featurekit.models.spec import available_pipelines, load_spec, select_columns
+
+BASE = """
+[features]
+preset = "default"
+[classifier]
+kind = "rf"
+"""
+
+
+def test_packaged_pipelines_include_the_issue_kinds():
+    assert {"rf", "svm", "hgb", "logreg", "mfcc40-rf"} <= set(available_pipelines())
+
+
+@pytest.mark.parametrize("name", available_pipelines())
+def test_every_packaged_spec_loads(name):
+    spec = load_spec(name)
+    assert spec.name == name and spec.text
+
+
+def test_unknown_pipeline_name_lists_the_choices():
+    with pytest.raises(ConfigError, match="unknown pipeline 'forest'.*rf"):
+        load_spec("forest")
+
+
+def test_unknown_top_level_key_is_named(tmp_path):
+    path = write_spec(tmp_path, BASE + "\n[smoke]\nenabled = true\n")
+    with pytest.raises(ConfigError, match="unknown key 'smoke'"):
+        load_spec(path)
+
+
+def test_unknown_section_key_is_named_with_a_suggestion(tmp_path):
+    path = write_spec(tmp_path, BASE + "\n[smote]\nk_neighbours = 3\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'smote.k_neighbours'.*k_neighbors"):
+        load_spec(path)
+
+
+def test_unknown_classifier_parameter_is_named(tmp_path):
+    path = write_spec(tmp_path, BASE + "\n[classifier.params]\nn_estimator = 10\n")
+    with pytest.raises(ConfigError, match=r"classifier.params.n_estimator.*n_estimators"):
+        load_spec(path)
+
+
+def test_bad_classifier_value_is_named(tmp_path):
+    path = write_spec(tmp_path, BASE + "\n[classifier.params]\nn_estimators = -3\n")
+    with pytest.raises(ConfigError, match="n_estimators"):
+        load_spec(path)
+
+
+def test_wrong_type_is_named(tmp_path):
+    path = write_spec(tmp_path, BASE + "\n[smote]\nenabled = \"yes\"\n")
+    with pytest.raises(ConfigError, match="'smote.enabled' must be bool"):
+        load_spec(path)
+
+
+def test_unknown_classifier_kind_is_named(tmp_path):
+    path = write_spec(tmp_path, BASE.replace('"rf"', '"forest"'))
+    with pytest.raises(ConfigError, match="'classifier.kind' is 'forest'"):
+        load_spec(path)
+
+
+def test_unknown_search_grid_key_is_named(tmp_path):
+    path = write_spec(tmp_path, BASE + "\n[search.grid]\nmax_feature = [1, 2]\n")
+    with pytest.raises(ConfigError, match="unknown key 'search.grid.max_feature'"):
+        load_spec(path)
+
+
+def test_unknown_feature_name_is_named(tmp_path):
+    path = write_spec(tmp_path, BASE.replace('preset = "default"', 'features = ["mfccs"]'))
+    with pytest.raises(ConfigError, match="'features.features' has unknown value 'mfccs'"):
+        load_spec(path)
+
+
+def test_invalid_toml_is_a_config_error(tmp_path):
+    path = write_spec(tmp_path, "[features\npreset = 1")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_spec(path)
+
+
+def test_ensemble_needs_members(tmp_path):
+    path = write_spec(tmp_path, BASE.replace('"rf"', '"ensemble"'))
+    with pytest.raises(ConfigError, match="members"):
+        load_spec(path)
+
+
+def test_default_selection_drops_chroma_and_keeps_20_mfccs():
+    cols = select_columns(load_spec("rf"), make_table().columns)
+    assert not any(c.startswith("chroma") for c in cols)
+    assert sum(c.startswith("mfcc__mean__") for c in cols) == 20
+
+
+def test_classic_recipe_selects_40_mean_mfccs():
+    cols = select_columns(load_spec("mfcc40-rf"), make_table(preset="mfcc40").columns)
+    assert cols == [f"mfcc__mean__{i:02d}" for i in range(40)]
+
+
+def test_classic_recipe_on_a_default_table_says_which_preset_to_extract():
+    with pytest.raises(ConfigError, match="needs 40 mfcc__mean.*has 20.*--preset mfcc40"):
+        select_columns(load_spec("mfcc40-rf"), make_table().columns)
+
+
+def test_preset_selection_on_a_smaller_table_names_the_missing_features():
+    with pytest.raises(ConfigError, match="lacks features of preset 'default'"):
+        select_columns(load_spec("rf"), make_table(preset="mfcc40").columns)
