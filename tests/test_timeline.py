@@ -118,3 +118,12 @@ def test_cli_timeline_bad_input_is_one_line(trained, args, message):
     res = CliRunner().invoke(cli, ["predict", str(tmp / "model"), str(tmp / "song.flac"), *args])
     assert res.exit_code == 1 and message in res.output
     assert len(res.output.strip().splitlines()) == 1
+
+
+def test_predict_finds_flac_files_in_folders(trained, tmp_path):
+    import shutil
+
+    tmp, _ = trained
+    shutil.copy(tmp / "song.flac", tmp_path / "song.flac")
+    result = fk.predict(tmp / "model", tmp_path)  # a folder with one FLAC and no WAV
+    assert [p.endswith("song.flac") for p in result.predictions["path"]] == [True]

@@ -30,7 +30,7 @@ import click
 @click.pass_context
 def command(ctx, model_dir, paths, top_k, fmt, n_jobs, timeline, segment_seconds, hop_seconds,
             plot_file):
-    """Predict the label of WAV files (or folders of them) with the model in MODEL_DIR.
+    """Predict the label of audio files (or folders of them) with the model in MODEL_DIR.
 
     The features computed are exactly the model's (its extraction config is
     stored in the model).  Files that cannot be read are reported on stderr and
