@@ -22,11 +22,12 @@ machine sees under the same path.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import numbers
 import os
 
-from .errors import ConfigError
+from .errors import ConfigError, FeaturekitError
 
 #: joblib's own backends, always available.
 LOCAL_BACKENDS = ("loky", "threading", "multiprocessing", "sequential")
@@ -41,6 +42,14 @@ PLUGIN_BACKENDS = {
 #: Environment variables that size the BLAS / OpenMP thread pools of a process.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+class ClusterError(FeaturekitError, RuntimeError):
+    """The cluster lost a job: workers died (repeatedly) or the scheduler went away.
+
+    Work a job had already written (extraction shards) is kept; re-running resumes.
+    """
+
 
 _DASK_MISSING = "the dask backend needs dask.distributed; install with pip install 'featurekit[dask]'"
 
@@ -66,10 +75,10 @@ def check_backend(backend: str | None) -> str | None:
     if not isinstance(backend, str) or not backend.strip():
         raise ConfigError(f"backend must be a joblib backend name, got {backend!r}")
     backend = backend.strip().lower()
-    if backend in BACKENDS or backend in LOCAL_BACKENDS:
-        return backend
     if backend == "dask":
         _import_distributed()
+        return backend
+    if backend in BACKENDS or backend in LOCAL_BACKENDS:
         return backend
     if backend in PLUGIN_BACKENDS:
         module, register, requirement = PLUGIN_BACKENDS[backend]
@@ -178,9 +187,56 @@ def _backend_context(backend, scheduler, n_workers):
         with parallel_config(backend=backend):
             yield None
     else:
-        with _dask_client(scheduler, n_workers) as client, \
-                parallel_config(backend="dask", client=client):
-            yield client
+        distributed = _import_distributed()
+        from concurrent.futures import CancelledError
+        from distributed.comm import CommClosedError
+
+        with _dask_client(scheduler, n_workers) as client:
+            try:
+                with parallel_config(backend=_dask_backend_class()(client=client)):
+                    yield client
+            except (distributed.KilledWorker, CancelledError, CommClosedError) as exc:
+                raise ClusterError(
+                    f"the Dask cluster lost this job ({type(exc).__name__}: {exc}); check the "
+                    "workers' logs and memory, then re-run (extraction resumes where it stopped)"
+                ) from exc
+
+
+@functools.cache
+def _dask_backend_class():
+    """joblib's Dask backend, made to report tasks the cluster gave up on.
+
+    When the scheduler marks a task as erred without running it to the end
+    (``KilledWorker`` after workers died on it ``allowed-failures`` times,
+    a cancelled future), joblib's ``DaskDistributedBackend`` (up to joblib 1.6 at least)
+    stores the exception but never calls joblib's completion callback, so
+    ``Parallel`` waits forever.  This subclass calls the callback with the
+    exception, which ``retrieve_result_callback`` raises into ``Parallel``.
+    It uses only the backend interface (``submit``,
+    ``retrieve_result_callback``).
+    """
+    from joblib._dask import DaskDistributedBackend
+
+    class _Lost:
+        def __init__(self, exc):
+            self.exc = exc
+
+    class ReportingDaskBackend(DaskDistributedBackend):
+        def submit(self, func, callback=None):
+            future = super().submit(func, callback)
+            if callback is not None:
+                def report_loss(f):
+                    if not f.cancelled() and f.exception() is not None:
+                        callback(_Lost(f.exception()))
+                future.add_done_callback(report_loss)
+            return future
+
+        def retrieve_result_callback(self, out):
+            if isinstance(out, _Lost):
+                raise out.exc
+            return super().retrieve_result_callback(out)
+
+    return ReportingDaskBackend
 
 
 @contextlib.contextmanager
@@ -200,7 +256,9 @@ def _dask_client(scheduler, n_workers):
             n_workers = int(n_workers or os.cpu_count() or 1)
             cluster = stack.enter_context(distributed.LocalCluster(
                 n_workers=n_workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, env=thread_caps(n_workers)))
+                env=thread_caps(n_workers),
+                # no dashboard; the scheduler's health endpoint on any free port, not 8787
+                dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"}))
             address = cluster.scheduler_address
         else:
             address = scheduler

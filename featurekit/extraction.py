@@ -143,8 +143,11 @@ def process_chunk(records: pd.DataFrame, plan: AnalysisPlan, out, shard_name: st
 
     Parameters
     ----------
-    records : pandas.DataFrame
-        Corpus rows (metadata, ``path``, ``note_id``).
+    records : pandas.DataFrame or dict of pandas.Series
+        Corpus rows (metadata, ``path``, ``note_id``), as a frame or as its
+        columns (what :func:`extract` sends: a plain dict travels inline with
+        the task, where Dask would scatter a frame to one worker and lose it
+        with that worker).
     plan : AnalysisPlan
     out : path-like
         Output directory (shared storage when workers are remote).
@@ -159,7 +162,7 @@ def process_chunk(records: pd.DataFrame, plan: AnalysisPlan, out, shard_name: st
         Notes written, notes failed.
     """
     out = Path(out)
-    records = records.reset_index(drop=True)
+    records = pd.DataFrame(records).reset_index(drop=True)
     starts = records["start"].tolist() if "start" in records else None  # segmented corpus
     ok, y, padded, notes, errors = _read_notes(records["path"].tolist(), plan.config, starts)
     x, kept = _features_or_errors(y, plan, errors, ok)
@@ -286,10 +289,11 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
     result = ExtractResult(out=out, n_listed=len(notes), n_skipped=len(notes) - len(todo),
                            n_failed_run=len(problems))
     chunks = [todo.iloc[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
-    # Workers may run on other machines: give them absolute paths (record paths already are).
+    # Workers may run on other machines: give them absolute paths (corpus readers
+    # resolve record paths) and plain data (see process_chunk).
     shared_out = out.absolute()
-    tasks = (delayed(process_chunk)(c, plan, shared_out, _shard_name(c["note_id"]), shard_meta)
-             for c in chunks)
+    tasks = (delayed(process_chunk)(c.to_dict("series"), plan, shared_out,
+                                    _shard_name(c["note_id"]), shard_meta) for c in chunks)
     bar = _progress(len(todo), progress)
     try:
         if chunks:

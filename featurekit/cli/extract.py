@@ -23,7 +23,8 @@ def _names(ctx, param, value):
 @click.option("--preset", default="default", show_default=True, type=click.Choice(sorted(PRESETS)),
               help="Feature preset: mfcc40 (classic 40 mean MFCCs), default, full.")
 @click.option("--jobs", "-j", default=-1, show_default=True, type=int,
-              help="Worker processes; -1 uses all cores.")
+              help="Worker processes; -1 uses all cores. With --backend dask: workers of "
+                   "the local cluster (ignored with --scheduler).")
 @click.option("--families", multiple=True, callback=_names,
               help=f"Keep only these families (comma-separated): {', '.join(corpus_mod.FAMILIES)}.")
 @click.option("--sources", multiple=True, callback=_names,
@@ -40,9 +41,17 @@ def _names(ctx, param, value):
               help="Seconds between window starts (default: --segment-seconds, no overlap).")
 @click.option("--chunk-size", default=256, show_default=True, type=click.IntRange(min=1),
               help="Notes per task and per Parquet shard.")
+@click.option("--backend", metavar="[loky|threading|dask|ray|spark]", default=None,
+              help="Where the work runs (joblib backend): loky local processes (default); "
+                   "dask a Dask cluster (pip install 'featurekit[dask]'); ray or spark "
+                   "when installed.")
+@click.option("--scheduler", metavar="URL", default=None,
+              help="Dask scheduler address, e.g. tcp://head:8786 (implies --backend dask). "
+                   "Without it --backend dask starts a local cluster of --jobs workers. "
+                   "CORPUS and --out must be on storage all workers see at the same paths.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def command(corpus, out, preset, jobs, families, sources, exclude_sources, layout,
-            segment_seconds, hop_seconds, chunk_size, quiet):
+            segment_seconds, hop_seconds, chunk_size, backend, scheduler, quiet):
     """Extract clip-level features of every note in CORPUS into Parquet.
 
     CORPUS is an NSynth jsonwav root (nsynth-train/, nsynth-valid/,
@@ -71,12 +80,14 @@ def command(corpus, out, preset, jobs, families, sources, exclude_sources, layou
     Example:
       featurekit extract ~/nsynth --out feats --exclude-sources synthetic
       featurekit extract ~/IRMAS-TrainingData --out irmas --segment-seconds 3
+      featurekit extract /shared/nsynth --out /shared/feats --scheduler tcp://head:8786
     """
     from ..extraction import extract
 
     result = extract(corpus, out, preset=preset, n_jobs=jobs, families=families,
                      sources=sources, exclude_sources=exclude_sources, layout=layout,
                      segment_seconds=segment_seconds, hop_seconds=hop_seconds,
-                     chunk_size=chunk_size, progress=not quiet)
+                     chunk_size=chunk_size, backend=backend, scheduler=scheduler,
+                     progress=not quiet)
     click.echo(result.summary())
     raise SystemExit(result.exit_code)

@@ -24,7 +24,15 @@ from ..models.spec import available_pipelines
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--n-jobs", type=int, default=None,
               help="Cores for the forest classifiers (default: the spec's).")
-def command(kind, features, out, target, pipeline_file, leaky_random_split, seed, n_jobs):
+@click.option("--backend", metavar="[loky|threading|dask|ray|spark]", default=None,
+              help="Where the parallel parts (forest fitting, grid search) run: loky local "
+                   "processes (default); dask a Dask cluster (pip install 'featurekit[dask]'); "
+                   "ray or spark when installed.")
+@click.option("--scheduler", metavar="URL", default=None,
+              help="Dask scheduler address, e.g. tcp://head:8786 (implies --backend dask); "
+                   "without it --backend dask starts a local cluster.")
+def command(kind, features, out, target, pipeline_file, leaky_random_split, seed, n_jobs,
+            backend, scheduler):
     """Train pipeline KIND with an honest split; write the model and its test metrics.
 
     \b
@@ -32,9 +40,13 @@ def command(kind, features, out, target, pipeline_file, leaky_random_split, seed
     One split: GroupKFold by instrument, then the saved model is fitted on all notes.
     SMOTE runs inside the pipeline, so it only ever sees training rows.
     """
+    from ..distributed import joblib_backend
     from ..models.api import train
     from ..models.metrics import format_metrics
 
-    result = train(features, kind, out=out, target=target, pipeline=pipeline_file,
-                   leaky_split=leaky_random_split, seed=seed, n_jobs=n_jobs)
+    cluster = joblib_backend(backend, scheduler)  # checked before the (long) load and fit
+
+    with cluster:
+        result = train(features, kind, out=out, target=target, pipeline=pipeline_file,
+                       leaky_split=leaky_random_split, seed=seed, n_jobs=n_jobs)
     click.echo(format_metrics(result.metrics, title=f"{result.model.kind} -> {out}"))
