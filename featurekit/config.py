@@ -19,7 +19,7 @@ from .errors import ConfigError
 
 #: Bumped whenever a feature's definition changes, so old tables are not mixed
 #: with new ones.
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 
 @dataclass(frozen=True)

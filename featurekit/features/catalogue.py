@@ -158,6 +158,39 @@ def chroma(a: Analysis):
     return c / np.maximum(c.max(axis=-1, keepdims=True), 1e-10)
 
 
+# --- MFCC over the note's phases (clip level) -------------------------------
+#: Frames (~32 ms each at the default hop) averaged for the onset timbre.
+ONSET_FRAMES = 5
+
+
+def _active_frames(a: Analysis):
+    """Mask of frames within 60 dB of the clip's loudest frame, shape (B, T)."""
+    energy = a.power.sum(axis=-1)
+    return energy >= 1e-6 * energy.max(axis=1, keepdims=True)
+
+
+def _masked_mean(x, mask):
+    w = mask / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+    return np.einsum("bt,btk->bk", w, x)
+
+
+@_feature("mfcc_onset", "clip", "dB (DCT)",
+          "Mean MFCCs of the first five active frames (~160 ms): the attack's timbre.")
+def mfcc_onset(a: Analysis):
+    active = _active_frames(a)
+    first = np.argmax(active, axis=1)[:, None]
+    t = np.arange(active.shape[1])[None, :]
+    return _masked_mean(a.mfcc, active & (t >= first) & (t < first + ONSET_FRAMES))
+
+
+@_feature("mfcc_tail", "clip", "dB (DCT)",
+          "Mean MFCCs of the last quarter of the active frames: the decay/release timbre.")
+def mfcc_tail(a: Analysis):
+    active = _active_frames(a)
+    order = np.cumsum(active, axis=1)
+    return _masked_mean(a.mfcc, active & (order > 0.75 * active.sum(axis=1, keepdims=True)))
+
+
 # --- temporal (frame level) -------------------------------------------------
 @_feature("temporal_zcr", "frames", "crossings/sample", "Zero-crossing rate per frame.")
 def temporal_zcr(a: Analysis):
@@ -371,6 +404,15 @@ def harmonic_tristimulus(a: Analysis):
     )
 
 
+@_feature("harmonic_partials", "clip", "dB",
+          "Level of each of the first ten harmonics relative to their sum (pitch-normalised "
+          "spectral envelope; -80 dB when absent).")
+def harmonic_partials(a: Analysis):
+    h = _partials(a)
+    total = np.maximum(h.sum(axis=1, keepdims=True), EPS)
+    return np.maximum(10 * np.log10(np.maximum(h, EPS) / total), -80.0)
+
+
 @_feature("harmonic_energy_ratio", "clip", "ratio",
           "Share of the mean spectrum's energy within one bin of the first ten harmonics.")
 def harmonic_energy_ratio(a: Analysis):
@@ -408,6 +450,8 @@ PRESETS: dict[str, dict[str, tuple]] = {
         "chroma": MS,
         "temporal_zcr": MS,
         "temporal_rms": MS,
+        "mfcc_onset": ("value",),
+        "mfcc_tail": ("value",),
         **{n: ("value",) for n in _ENVELOPE + _HARMONIC},
     },
     "full": {
@@ -424,6 +468,8 @@ PRESETS: dict[str, dict[str, tuple]] = {
         "chroma": MS,
         "temporal_zcr": ("mean", "std", "min", "max", "median"),
         "temporal_rms": ("mean", "std", "min", "max", "median"),
+        "mfcc_onset": ("value",),
+        "mfcc_tail": ("value",),
         **{n: ("value",) for n in _ENVELOPE + _HARMONIC},
     },
 }
