@@ -189,3 +189,21 @@ def test_parse_column_roundtrip():
 def test_every_catalogue_entry_is_documented():
     for f in FEATURES.values():
         assert f.doc and f.unit and f.family == f.name.split("_")[0]
+
+
+def test_pure_tone_energy_is_all_in_the_first_partial(plan):
+    f = features(sine(440), plan)
+    assert f["harmonic_partials__value__00"] == pytest.approx(0.0, abs=0.1)
+    assert f["harmonic_partials__value__01"] < -40
+
+
+def test_onset_and_tail_mfccs_see_different_timbres(plan, noise):
+    # Noise burst for the first 0.3 s, then a pure tone: the onset is noisy, the tail tonal.
+    y = np.where(T < 0.3, noise * 3, sine(440))
+    f = features(y.astype(np.float32), plan)
+    onset = np.array([f[f"mfcc_onset__value__{i:02d}"] for i in range(1, 20)])
+    tail = np.array([f[f"mfcc_tail__value__{i:02d}"] for i in range(1, 20)])
+    tone_only = features(sine(440), plan)
+    tone_tail = np.array([tone_only[f"mfcc_tail__value__{i:02d}"] for i in range(1, 20)])
+    assert np.abs(onset - tail).max() > 10
+    np.testing.assert_allclose(tail, tone_tail, atol=1.0)
