@@ -19,6 +19,7 @@ _LAZY = {
     "ExtractResult": "featurekit.extraction",
     "load_features": "featurekit.table",
     "load_failures": "featurekit.table",
+    "load_frames": "featurekit.frames",
     "read_corpus": "featurekit.corpus",
     "parse_column": "featurekit.features.catalogue",
     "PRESETS": "featurekit.features.catalogue",

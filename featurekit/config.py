@@ -45,6 +45,10 @@ class ExtractionConfig:
         MFCC coefficients kept; ``None`` uses the preset's default.
     fmin, fmax : float
         Mel filterbank edges in Hz; ``fmax=None`` means Nyquist.
+    frames : {None, "mfcc", "logmel"}
+        Also store one fixed-size time-frequency matrix per note (the input
+        of ``featurekit train cnn``): ``mfcc`` 20 x 20, ``logmel`` n_mels x 64;
+        see :mod:`featurekit.frames`.  ``None`` (the default) stores none.
     """
 
     preset: str = "default"
@@ -56,6 +60,7 @@ class ExtractionConfig:
     n_mfcc: int | None = None
     fmin: float = 0.0
     fmax: float | None = None
+    frames: str | None = None
     feature_version: int = field(default=FEATURE_VERSION)
 
     def __post_init__(self):
@@ -89,6 +94,10 @@ class ExtractionConfig:
             raise ConfigError(
                 f"n_mfcc must be in [1, n_mels={self.n_mels}], got {self.n_mfcc!r}"
             )
+        if self.frames is not None:
+            from .frames import check_frames
+
+            check_frames(self)
 
     @property
     def n_samples(self) -> int:
@@ -128,5 +137,12 @@ class ExtractionConfig:
         return cls(**d)
 
     def identity(self) -> dict:
-        """The fields that must match for two runs to share one table."""
-        return dataclasses.asdict(self)
+        """The fields that must match for two runs to share one table.
+
+        ``frames`` is left out when ``None``, so tables written before it
+        existed still resume; when set, a run with other frames is refused.
+        """
+        d = dataclasses.asdict(self)
+        if d["frames"] is None:
+            del d["frames"]
+        return d

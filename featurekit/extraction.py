@@ -118,24 +118,34 @@ def _read_notes(paths, config: ExtractionConfig, starts=None):
 
 
 def _features_or_errors(y, plan, errors, ok):
-    """Features of a batch; if the batch fails, fall back note by note.
+    """Features (and frames, or None) of a batch; if the batch fails, fall back note by note.
 
     Runs with one BLAS thread: workers must not oversubscribe the cores, and a
     fixed thread count keeps results bit-identical however notes are chunked.
+    Returns (features, frames or None, kept indices).
     """
     with threadpool_limits(limits=1):
         try:
-            return compute_features(y, plan), ok
+            return (*compute_features(y, plan, return_frames=True), ok)
         except Exception:
-            rows, kept = [], []
+            rows, mats, kept = [], [], []
             for j, i in enumerate(ok):
                 try:
-                    rows.append(compute_features(y[j : j + 1], plan)[0])
+                    x, f = compute_features(y[j : j + 1], plan, return_frames=True)
+                    rows.append(x[0])
+                    mats.append(f)
                     kept.append(i)
                 except Exception as exc:
                     errors[i] = f"feature computation failed: {type(exc).__name__}: {exc}".splitlines()[0]
             width = len(feature_names(plan))
-            return (np.stack(rows) if rows else np.zeros((0, width), np.float32)), kept
+            x = np.stack(rows) if rows else np.zeros((0, width), np.float32)
+            frames = None
+            if plan.config.frames is not None:
+                from .frames import frame_shape
+
+                frames = (np.concatenate(mats) if mats
+                          else np.zeros((0, *frame_shape(plan.config)), np.float32))
+            return x, frames, kept
 
 
 def process_chunk(records: pd.DataFrame, plan: AnalysisPlan, out, shard_name: str, manifest: dict):
@@ -165,8 +175,12 @@ def process_chunk(records: pd.DataFrame, plan: AnalysisPlan, out, shard_name: st
     records = pd.DataFrame(records).reset_index(drop=True)
     starts = records["start"].tolist() if "start" in records else None  # segmented corpus
     ok, y, padded, notes, errors = _read_notes(records["path"].tolist(), plan.config, starts)
-    x, kept = _features_or_errors(y, plan, errors, ok)
+    x, frames, kept = _features_or_errors(y, plan, errors, ok)
     pos = {i: j for j, i in enumerate(ok)}
+    if kept and frames is not None:  # first: the feature shard marks the notes done
+        from .frames import write_frames
+
+        write_frames(records["note_id"].iloc[kept], frames, out, shard_name, manifest)
     if kept:
         rows = records.iloc[kept].reset_index(drop=True)
         rows["padded"] = [padded[pos[i]] for i in kept]
@@ -197,6 +211,7 @@ def _resolve_jobs(n_jobs) -> int:
 
 
 def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | None = None,
+            frames: str | None = None,
             n_jobs: int = -1, families=None, sources=None, exclude_sources=None,
             layout: str = "auto", segment_seconds=None, hop_seconds=None,
             chunk_size: int = CHUNK_SIZE, backend: str | None = None,
@@ -216,6 +231,9 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
         Feature preset (``mfcc40``, ``default``, ``full``); ignored if ``config`` is given.
     config : ExtractionConfig, optional
         Full control over what is computed.
+    frames : {"mfcc", "logmel"}, optional
+        Also store one time-frequency matrix per note in ``out/frames/``
+        (overrides ``config.frames``; see :mod:`featurekit.frames`).
     n_jobs : int
         Worker processes; negative counts from the number of cores (-1 = all).
         With ``backend="dask"`` and no scheduler, the workers of the local
@@ -251,6 +269,8 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
 
     t0 = time.perf_counter()
     config = config or ExtractionConfig(preset=preset)
+    if frames is not None:
+        config = replace(config, frames=frames)
     if segment_seconds is not None or hop_seconds is not None:
         segment_seconds, hop_seconds = check_segment_args(segment_seconds, hop_seconds)
         config = replace(config, duration=segment_seconds)
@@ -339,7 +359,9 @@ def extract_files(paths, config: ExtractionConfig, n_jobs: int = 1, starts=None)
     -------
     features : pandas.DataFrame
         Column ``path`` (and ``start`` when ``starts`` is given) then the
-        feature columns, one row per readable file, in input order.
+        feature columns, one row per readable file, in input order; when
+        ``config.frames`` is set, a last column ``frames`` holds each file's
+        (F, T) matrix (see :mod:`featurekit.frames`).
     failures : pandas.DataFrame
         ``path, error`` for files that could not be read.
     """
@@ -354,8 +376,8 @@ def extract_files(paths, config: ExtractionConfig, n_jobs: int = 1, starts=None)
 
     def run(offset, chunk, chunk_starts):
         ok, y, _, _, errors = _read_notes(chunk, config, chunk_starts)
-        x, kept = _features_or_errors(y, plan, errors, ok)
-        return [offset + i for i in kept], x, [(chunk[i], e) for i, e in sorted(errors.items())]
+        x, frames, kept = _features_or_errors(y, plan, errors, ok)
+        return [offset + i for i in kept], x, [(chunk[i], e) for i, e in sorted(errors.items())], frames
 
     results = Parallel(n_jobs=_resolve_jobs(n_jobs))(delayed(run)(*c) for c in chunks)
     kept = [i for r in results for i in r[0]]
@@ -364,5 +386,9 @@ def extract_files(paths, config: ExtractionConfig, n_jobs: int = 1, starts=None)
     if starts is not None:
         meta["start"] = np.array([starts[i] for i in kept], dtype=np.float64)
     features = pd.concat([meta, pd.DataFrame(x, columns=names)], axis=1)
+    if config.frames is not None:
+        from .frames import FRAMES_COLUMN
+
+        features[FRAMES_COLUMN] = [m for r in results for m in r[3]]
     failures = pd.DataFrame([f for r in results for f in r[2]], columns=["path", "error"])
     return features, failures

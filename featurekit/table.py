@@ -61,14 +61,15 @@ def _schema(df: pd.DataFrame) -> pa.Schema:
 
 
 def write_shard(df: pd.DataFrame, path, metadata: dict) -> Path:
-    """Write ``df`` to ``path`` atomically, with ``metadata`` as JSON in the file.
+    """Write ``df`` (a DataFrame or a pyarrow Table) to ``path`` atomically, with ``metadata`` as JSON.
 
     The data go to a unique temporary file in the same directory, which is
     then renamed over ``path`` (atomic on POSIX and Windows).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(df, schema=_schema(df), preserve_index=False)
+    table = (df if isinstance(df, pa.Table)
+             else pa.Table.from_pandas(df, schema=_schema(df), preserve_index=False))
     table = table.replace_schema_metadata({METADATA_KEY: json.dumps(metadata, sort_keys=True)})
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:

@@ -22,6 +22,11 @@ def _names(ctx, param, value):
               help="Output directory (created; re-run the same command to resume).")
 @click.option("--preset", default="default", show_default=True, type=click.Choice(sorted(PRESETS)),
               help="Feature preset: mfcc40 (classic 40 mean MFCCs), default, full.")
+@click.option("--frames", type=click.Choice(["mfcc", "logmel"]), default=None, is_flag=False,
+              flag_value="mfcc",
+              help="Also store one time-frequency matrix per note for `featurekit train cnn`: "
+                   "mfcc (20 MFCCs x 20 steps; the default when --frames has no value) or "
+                   "logmel (64 mel bands x 64 steps).")
 @click.option("--jobs", "-j", default=-1, show_default=True, type=int,
               help="Worker processes; -1 uses all cores. With --backend dask: workers of "
                    "the local cluster (ignored with --scheduler).")
@@ -50,7 +55,7 @@ def _names(ctx, param, value):
                    "Without it --backend dask starts a local cluster of --jobs workers. "
                    "CORPUS and --out must be on storage all workers see at the same paths.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def command(corpus, out, preset, jobs, families, sources, exclude_sources, layout,
+def command(corpus, out, preset, frames, jobs, families, sources, exclude_sources, layout,
             segment_seconds, hop_seconds, chunk_size, backend, scheduler, quiet):
     """Extract clip-level features of every note in CORPUS into Parquet.
 
@@ -67,6 +72,7 @@ def command(corpus, out, preset, jobs, families, sources, exclude_sources, layou
     Output (DIR = --out):
       DIR/features/part-*.parquet   one row per note: NSynth metadata + features
       DIR/failures/part-*.parquet   notes that could not be read, with the reason
+      DIR/frames/part-*.parquet     with --frames: note_id + one (F, T) matrix per note
       DIR/featurekit.json           what was computed (config, feature names)
 
     Feature columns are named <feature>__<statistic>__<NN>, e.g. mfcc__mean__03.
@@ -84,7 +90,7 @@ def command(corpus, out, preset, jobs, families, sources, exclude_sources, layou
     """
     from ..extraction import extract
 
-    result = extract(corpus, out, preset=preset, n_jobs=jobs, families=families,
+    result = extract(corpus, out, preset=preset, frames=frames, n_jobs=jobs, families=families,
                      sources=sources, exclude_sources=exclude_sources, layout=layout,
                      segment_seconds=segment_seconds, hop_seconds=hop_seconds,
                      chunk_size=chunk_size, backend=backend, scheduler=scheduler,

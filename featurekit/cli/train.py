@@ -7,7 +7,8 @@ import click
 from ..models.spec import available_pipelines
 
 
-@click.command("train", epilog=f"KIND: one of {', '.join(available_pipelines())}.")
+@click.command("train", epilog=f"KIND: one of {', '.join(available_pipelines())}, or cnn "
+                               "(Keras CNN on --frames; pip install 'featurekit[cnn]').")
 @click.argument("kind")
 @click.option("--features", "-f", required=True, type=click.Path(),
               help="Feature directory written by `featurekit extract`.")
@@ -31,14 +32,21 @@ from ..models.spec import available_pipelines
 @click.option("--scheduler", metavar="URL", default=None,
               help="Dask scheduler address, e.g. tcp://head:8786 (implies --backend dask); "
                    "without it --backend dask starts a local cluster.")
+@click.option("--epochs", type=click.IntRange(min=1), default=None,
+              help="cnn: maximum epochs (default 40; early stopping on the valid split or "
+                   "held-out training instruments ends sooner).")
+@click.option("--frames", type=click.Choice(["mfcc", "logmel"]), default=None,
+              help="cnn: the frames kind to train on (default: what `extract --frames` stored).")
 def command(kind, features, out, target, pipeline_file, leaky_random_split, seed, n_jobs,
-            backend, scheduler):
+            epochs, frames, backend, scheduler):
     """Train pipeline KIND with an honest split; write the model and its test metrics.
 
     \b
     NSynth splits: fit on train (valid for any model selection), report on test.
     One split: GroupKFold by instrument, then the saved model is fitted on all notes.
     SMOTE runs inside the pipeline, so it only ever sees training rows.
+    KIND cnn trains a Keras CNN on the frames of `featurekit extract --frames`,
+    on the same split, with class weights instead of SMOTE.
     """
     from ..distributed import joblib_backend
     from ..models.api import train
@@ -48,5 +56,6 @@ def command(kind, features, out, target, pipeline_file, leaky_random_split, seed
 
     with cluster:
         result = train(features, kind, out=out, target=target, pipeline=pipeline_file,
-                       leaky_split=leaky_random_split, seed=seed, n_jobs=n_jobs)
+                       leaky_split=leaky_random_split, seed=seed, n_jobs=n_jobs,
+                       epochs=epochs, frames=frames)
     click.echo(format_metrics(result.metrics, title=f"{result.model.kind} -> {out}"))

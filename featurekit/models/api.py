@@ -208,7 +208,8 @@ def _check_kind(kind, spec: PipelineSpec, pipeline):
 # --- train ------------------------------------------------------------------
 def train(features, kind: str = "rf", *, out=None, target: str = "instrument_family_str",
           pipeline=None, leaky_split: bool = False, seed: int = 0,
-          n_jobs: int | None = None) -> TrainResult:
+          n_jobs: int | None = None, epochs: int | None = None,
+          frames: str | None = None) -> TrainResult:
     """Train a pipeline with an honest split, report its test metrics, optionally save it.
 
     Parameters
@@ -234,6 +235,11 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
         Seed of SMOTE, the classifier and (leaky only) the split.
     n_jobs : int, optional
         Override the forest classifiers' ``n_jobs``.
+    epochs, frames
+        KIND ``"cnn"`` only: the Keras CNN on the time-frequency frames of a
+        directory extracted with ``--frames`` (``pip install 'featurekit[cnn]'``);
+        maximum epochs and the frames kind expected.  See
+        :func:`featurekit.cnn.train_cnn`.
 
     Returns
     -------
@@ -244,6 +250,13 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
     ConfigError, CorpusError, ModelError
         Bad kind, spec, target, table or output directory.
     """
+    if kind == "cnn" and pipeline is None:  # optional Keras adapter, imported only here
+        from ..cnn.train import train_cnn
+
+        return train_cnn(features, out=out, target=target, frames=frames, epochs=epochs,
+                         leaky_split=leaky_split, seed=seed)
+    if epochs is not None or frames is not None:
+        raise ConfigError(f"epochs and frames apply to KIND 'cnn' only, not {kind!r}")
     spec = load_spec(pipeline if pipeline is not None else kind)
     _check_kind(kind, spec, pipeline)
     if out is not None:
@@ -348,7 +361,8 @@ def _check_config(model: Model, table) -> None:
         return
     mine = model.extraction_config.identity()
     theirs = ExtractionConfig.from_dict(cfg).identity()
-    diff = sorted(k for k in mine if mine[k] != theirs.get(k) and k != "preset")
+    # frames never change feature columns; a CNN checks its frames kind itself
+    diff = sorted(k for k in mine if mine[k] != theirs.get(k) and k not in ("preset", "frames"))
     if diff:
         pairs = ", ".join(f"{k}: model {mine[k]!r} vs table {theirs.get(k)!r}" for k in diff)
         raise ConfigError(f"the table was extracted with a different config than the model ({pairs})")
@@ -378,6 +392,10 @@ def evaluate(model, features, *, out=None) -> EvaluationResult:
     if model.target not in table.columns:
         raise ConfigError(f"the feature table has no target column {model.target!r}")
     _check_config(model, table)
+    if model.meta.get("frames") and not isinstance(features, pd.DataFrame):  # a CNN
+        from ..frames import attach_frames
+
+        table = attach_frames(table, features, kind=model.meta["frames"]["kind"])
     y = _labels(table, model.target)
     proba = model.predict_proba(table)
     unseen = sorted({plain(v) for v in y} - set(model.labels), key=lambda v: (str(type(v)), v))

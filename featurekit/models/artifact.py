@@ -5,6 +5,7 @@ Model directory layout::
     MODEL_DIR/
       model.skops          fitted imblearn Pipeline + metadata (skops, not pickle)
       model.json           the same metadata, readable without loading the model
+      model.keras          the network, for KIND cnn only (featurekit.cnn)
       pipeline.toml        the pipeline spec it was trained with, verbatim
       metrics.json         honest test metrics, with a ``split`` entry
       per_class.csv        precision / recall / F1 / support per class
@@ -39,6 +40,7 @@ MODEL_FORMAT = 1
 #: Types (beyond skops' own defaults: numpy, builtins, most of scikit-learn)
 #: a model file may contain.  Anything else is refused at load time.
 TRUSTED_TYPES = (
+    "featurekit.cnn.estimator.KerasFramesClassifier",  # its network: model.keras
     "featurekit.models.resample.AdaptiveSMOTE",
     "featurekit.models.transform.NoteNormalizer",
     "featurekit.models.transform.PitchNormalizer",
@@ -112,6 +114,10 @@ class Model:
 
     # --- prediction -------------------------------------------------------
     def _matrix(self, table: pd.DataFrame) -> np.ndarray:
+        if self.meta.get("frames"):  # a CNN reads (F, T) frames, not feature columns
+            from ..frames import frames_matrix
+
+            return frames_matrix(table, self.meta["frames"]["shape"])
         missing = [c for c in self.feature_columns if c not in table.columns]
         if missing:
             raise ModelError(
@@ -299,4 +305,6 @@ def load_model(path) -> Model:
     stored = json.loads(obj["meta_json"])
     if stored != meta:
         raise ModelError(f"{d}: {META_FILE} does not match {MODEL_FILE} (edited by hand?)")
+    if hasattr(obj["pipeline"], "attach_files"):  # weights kept beside it (featurekit.cnn)
+        obj["pipeline"].attach_files(d)
     return Model(obj["pipeline"], stored, path=d)
