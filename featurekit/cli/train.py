@@ -24,7 +24,7 @@ from ..models.spec import available_pipelines
                    "Leaky: the metrics say so.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @click.option("--n-jobs", type=int, default=None,
-              help="Cores for the forest classifiers (default: the spec's).")
+              help="Cores to use (forests' n_jobs, OpenMP/BLAS threads); default: all.")
 @click.option("--backend", metavar="[loky|threading|dask|ray|spark]", default=None,
               help="Where the parallel parts (forest fitting, grid search) run: loky local "
                    "processes (default); dask a Dask cluster (pip install 'featurekit[dask]'); "

@@ -234,7 +234,9 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
     seed : int, default=0
         Seed of SMOTE, the classifier and (leaky only) the split.
     n_jobs : int, optional
-        Override the forest classifiers' ``n_jobs``.
+        Cores to use: the forest classifiers' ``n_jobs`` and the OpenMP/BLAS
+        threads of the others (HistGradientBoosting, SVM, ...).  Default:
+        the spec's ``n_jobs`` and all cores.
     epochs, frames
         KIND ``"cnn"`` only: the Keras CNN on the time-frequency frames of a
         directory extracted with ``--frames`` (``pip install 'featurekit[cnn]'``);
@@ -275,7 +277,7 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
 
     start = time.perf_counter()
     parts, chosen, fold_model = [], [], None
-    with warnings.catch_warnings(), _fit_errors(spec):
+    with warnings.catch_warnings(), _fit_errors(spec), _thread_limit(n_jobs):
         warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
         for i, (tr, te) in enumerate(plan.folds):
             fold_model, params = _fit(spec, columns, X[tr], y[tr], seed=seed, n_jobs=n_jobs,
@@ -328,6 +330,15 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
             write_report(tmp, metrics, predictions)
         model.path = out_path
     return TrainResult(model, metrics, predictions, out_path)
+
+
+def _thread_limit(n_jobs):
+    """Cap OpenMP/BLAS threads at ``n_jobs`` (positive) for the fits; no cap otherwise."""
+    if n_jobs is None or n_jobs < 1:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=int(n_jobs))
 
 
 @contextlib.contextmanager
