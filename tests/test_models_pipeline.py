@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from test_models_helpers import make_table
+from test_models_helpers import FAST_SPEC, make_table, write_spec
 
 from featurekit.models.pipeline import build_pipeline
 from featurekit.models.resample import AdaptiveSMOTE
@@ -28,7 +28,15 @@ def test_smote_step_comes_after_the_scaler_and_before_the_classifier(table):
     spec = load_spec("rf")
     cols, _, _ = _xy(table, spec)
     names = [n for n, _ in build_pipeline(spec, cols).steps]
-    assert names == ["note_norm", "scaler", "smote", "classifier"]
+    assert names == ["scaler", "smote", "classifier"]
+
+
+def test_normalisers_come_first(table, tmp_path):
+    spec = load_spec(write_spec(tmp_path, FAST_SPEC.replace("per_note = true",
+                                                            "per_note = true\npitch = true")))
+    cols, X, y = _xy(table, spec)
+    pipe = build_pipeline(spec, cols).fit(X, y)
+    assert [n for n, _ in pipe.steps][:2] == ["note_norm", "pitch_norm"]
 
 
 def test_smote_balances_the_rows_the_classifier_is_fitted_on(table):

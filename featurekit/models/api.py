@@ -94,6 +94,8 @@ class PredictResult:
 # --- helpers ----------------------------------------------------------------
 def _table(features) -> pd.DataFrame:
     if isinstance(features, pd.DataFrame):
+        if len(features) == 0:
+            raise CorpusError("the feature table holds no notes")
         return features
     from featurekit import load_features
 
