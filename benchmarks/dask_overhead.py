@@ -6,10 +6,11 @@ Dask (scheduler round trips, task pickling, workers writing their shards)
 rather than loky.  Printed, for an NSynth-format corpus of >= 2,000 notes
 (synthetic tones by default, or any corpus given with --corpus):
 
-* loky, ``n_jobs=WORKERS``, and dask on a running
-  ``LocalCluster(n_workers=WORKERS, threads_per_worker=1)`` reached by its
-  scheduler address as a real cluster would be: a first run each (starts /
-  warms the workers), then ``--repeats`` warm runs each, interleaved;
+* loky, ``n_jobs=WORKERS``, and dask on a running cluster of WORKERS
+  single-threaded worker processes (the LocalCluster featurekit starts,
+  :func:`featurekit.distributed.joblib_backend`), reached by its scheduler
+  address as a real cluster would be: a first run each (starts / warms the
+  workers), then ``--repeats`` warm runs each, interleaved;
 * ``backend="dask"`` without a scheduler: start a LocalCluster, extract,
   close it, end to end;
 * wall time and CPU-ms per note (user+sys of the whole process tree:
@@ -85,9 +86,9 @@ def main(argv=None):
 
     import dask
     import pandas as pd
-    from dask.distributed import LocalCluster
 
     import featurekit as fk
+    from featurekit.distributed import joblib_backend
 
     work = Path(tempfile.mkdtemp(prefix="fk-dask-bench-", dir=args.workdir))
     try:
@@ -100,12 +101,10 @@ def main(argv=None):
         loky = lambda: timed(corpus, work / f"run{next(runs)}", n_jobs=args.workers, **opts)  # noqa: E731
 
         t0 = time.perf_counter()
-        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None,
-                          scheduler_kwargs={"dashboard_address": ":0"}) as cluster:
+        with joblib_backend("dask", n_workers=args.workers) as client:
             print(f"  {'LocalCluster start':<42} {time.perf_counter() - t0:7.2f} s wall")
             on_cluster = lambda: timed(corpus, work / f"run{next(runs)}",  # noqa: E731
-                                       scheduler=cluster.scheduler_address, **opts)
+                                       scheduler=client.scheduler.address, **opts)
             show("loky, first run (starts workers)", *loky(), n)
             show("dask cluster, first run (imports)", *on_cluster(), n)
             warm = {"loky": [], "dask": []}

@@ -208,12 +208,13 @@ def _dask_backend_class():
 
     When the scheduler marks a task as erred without running it to the end
     (``KilledWorker`` after workers died on it ``allowed-failures`` times,
-    a cancelled future), joblib's ``DaskDistributedBackend`` (up to joblib 1.6 at least)
+    a cancelled future), joblib's ``DaskDistributedBackend`` (joblib 1.6)
     stores the exception but never calls joblib's completion callback, so
-    ``Parallel`` waits forever.  This subclass calls the callback with the
-    exception, which ``retrieve_result_callback`` raises into ``Parallel``.
-    It uses only the backend interface (``submit``,
-    ``retrieve_result_callback``).
+    ``Parallel`` waits forever.  This subclass of the class joblib registers
+    as ``"dask"`` (from the private ``joblib._dask``) calls the callback with
+    the exception, which ``retrieve_result_callback`` raises into
+    ``Parallel``; it overrides only those two methods of joblib's backend
+    interface.
     """
     from joblib._dask import DaskDistributedBackend
 
@@ -254,11 +255,13 @@ def _dask_client(scheduler, n_workers):
     with contextlib.ExitStack() as stack:
         if scheduler is None:
             n_workers = int(n_workers or os.cpu_count() or 1)
-            cluster = stack.enter_context(distributed.LocalCluster(
-                n_workers=n_workers, threads_per_worker=1, processes=True,
-                env=thread_caps(n_workers),
-                # no dashboard; the scheduler's health endpoint on any free port, not 8787
-                dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"}))
+            # No dashboard, so no use for the statistical profiler (a sampling thread in each worker);
+            # the scheduler's health endpoint goes on any free port, not 8787.
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = stack.enter_context(distributed.LocalCluster(
+                    n_workers=n_workers, threads_per_worker=1, processes=True,
+                    env=thread_caps(n_workers),
+                    dashboard_address=None, scheduler_kwargs={"dashboard_address": ":0"}))
             address = cluster.scheduler_address
         else:
             address = scheduler

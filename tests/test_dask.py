@@ -101,6 +101,8 @@ def test_local_cluster_is_started_capped_and_closed(tone_corpus, loky_table, tmp
         assert [w["nthreads"] for w in workers] == [1, 1]
         caps = client.run(lambda: {k: os.environ.get(k) for k in thread_caps(2)})
         assert all(env == thread_caps(2) for env in caps.values())
+        profiling = client.run(lambda: __import__("dask").config.get("distributed.worker.profile.enabled"))
+        assert not any(profiling.values())  # no dashboard to show it
         # backend=None runs on whatever joblib_backend set up around the call
         fk.extract(tone_corpus, tmp_path, chunk_size=CHUNK, progress=False)
         assert len(client.run(os.getpid)) == 2
