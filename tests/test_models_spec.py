@@ -17,7 +17,8 @@ kind = "rf"
 
 
 def test_packaged_pipelines_include_the_issue_kinds():
-    assert {"rf", "svm", "hgb", "logreg", "mfcc40-rf"} <= set(available_pipelines())
+    assert {"rf", "svm", "hgb", "logreg", "mfcc40-rf", "extratrees", "ensemble"} <= set(
+        available_pipelines())
 
 
 @pytest.mark.parametrize("name", available_pipelines())
@@ -95,6 +96,12 @@ def test_default_selection_drops_chroma_and_keeps_20_mfccs():
     cols = select_columns(load_spec("rf"), make_table().columns)
     assert not any(c.startswith("chroma") for c in cols)
     assert sum(c.startswith("mfcc__mean__") for c in cols) == 20
+
+
+def test_default_selection_on_a_full_table_keeps_20_coefficients_of_every_mfcc_feature():
+    cols = select_columns(load_spec("rf"), make_table(preset="full").columns)
+    mfcc = [c for c in cols if c.startswith("mfcc")]
+    assert mfcc and all(int(c[-2:]) < 20 for c in mfcc)
 
 
 def test_classic_recipe_selects_40_mean_mfccs():

@@ -385,7 +385,9 @@ def load_spec(name_or_path) -> PipelineSpec:
 
 
 # --- column selection -------------------------------------------------------
-_MFCC_FEATURES = ("mfcc", "mfcc_delta", "mfcc_delta2")
+def _is_mfcc(p) -> bool:
+    """Features with one column per MFCC coefficient (mfcc, deltas, onset, tail...)."""
+    return p.group == "mfcc"
 
 
 def _short(names, n=3):
@@ -449,12 +451,11 @@ def select_columns(spec: PipelineSpec, columns) -> list[str]:
         keep = [(c, p) for c, p in keep
                 if p.feature not in sel.exclude and p.group not in sel.exclude]
     if mfcc_limit is not None:
-        keep = [(c, p) for c, p in keep
-                if p.feature not in _MFCC_FEATURES or p.index < mfcc_limit]
+        keep = [(c, p) for c, p in keep if not _is_mfcc(p) or p.index < mfcc_limit]
     if sel.n_mfcc is not None:
         have = {}
         for _, p in keep:
-            if p.feature in _MFCC_FEATURES:
+            if _is_mfcc(p):
                 have.setdefault((p.feature, p.statistic), set()).add(p.index)
         if not have:
             raise ConfigError(f"{where}: n_mfcc = {sel.n_mfcc} but no MFCC columns are selected")
