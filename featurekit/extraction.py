@@ -299,6 +299,7 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
     table.write_manifest(out, {**manifest, "featurekit_version": config.to_dict()["featurekit_version"]})
     shard_meta = {"config": config.to_dict(), "selection": manifest["selection"]}
 
+    table.remove_stale_temporaries(out)
     done = table.done_note_ids(out)
     problems = [p for p in listing.problems if p[0] not in done]
     if problems:

@@ -133,6 +133,18 @@ def _describe_diff(old: dict, new: dict) -> str:
     return ", ".join(f"{k}: {old.get(k)!r} there vs {new.get(k)!r} now" for k in keys[:4])
 
 
+def remove_stale_temporaries(out) -> int:
+    """Delete half-written shard files left by a killed run; returns how many.
+
+    They never hold a complete shard (a shard only gets its real name once it
+    is fully written), so the notes they were for are simply redone.
+    """
+    stale = [p for p in Path(out).glob("*/.part-*.tmp") if p.is_file()]
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return len(stale)
+
+
 def done_note_ids(out) -> set:
     """note_ids already written to ``out`` as features or failures."""
     out = Path(out)

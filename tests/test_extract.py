@@ -266,3 +266,12 @@ def test_sigkill_mid_run_then_rerun_gives_the_uninterrupted_table(tmp_path):
     assert killed["note_id"].is_unique and len(killed) == 120
     pd.testing.assert_frame_equal(killed, clean)
     assert not list((tmp_path / "killed").rglob("*.tmp"))
+
+
+def test_rerun_removes_half_written_shards_of_a_killed_run(tone_corpus, tmp_path):
+    fk.extract(tone_corpus, tmp_path, n_jobs=1, progress=False, families=["organ"])
+    stale = tmp_path / "features" / ".part-0123.parquet.deadbeef.tmp"
+    stale.write_bytes(b"PAR1 half a shard")
+    fk.extract(tone_corpus, tmp_path, n_jobs=1, progress=False, families=["organ"])
+    assert not stale.exists()
+    assert fk.load_features(tmp_path)["note_id"].is_unique
