@@ -52,7 +52,7 @@ class DemoResult:
             f"  corpus: {self.n_notes} notes, {self.n_train_instruments} train / "
             f"{self.n_test_instruments} test instruments (no instrument in both)",
             f"  test accuracy {m['accuracy']:.3f}, balanced accuracy {m['balanced_accuracy']:.3f}, "
-            f"macro-F1 {m['macro_f1']:.3f} ({len(m.get('labels', [])) or '?'} families)",
+            f"macro-F1 {m['macro_f1']:.3f} ({len(m['per_class'])} families)",
         ]
         if self.importances is not None:
             top = self.importances.head(5)
