@@ -44,12 +44,6 @@ __all__ = [
 ]
 
 
-def _register(names: dict) -> None:
-    """Let later modules add lazily imported public names (train, importances...)."""
-    _LAZY.update(names)
-    __all__.extend(n for n in names if n not in __all__)
-
-
 def __getattr__(name):
     module = _LAZY.get(name)
     if module is None:
