@@ -16,7 +16,7 @@ and the 300,000-row time is extrapolated (and printed as such).
 
 Usage::
 
-    python benchmarks/train_scale.py                 # rf, hgb, logreg, svm
+    python benchmarks/train_scale.py                 # every default pipeline
     python benchmarks/train_scale.py --kinds rf --rows 100000
 """
 
@@ -36,7 +36,7 @@ NSYNTH_FAMILY_COUNTS = {
     "mallet": 34201, "organ": 34477, "reed": 13911, "string": 19474, "synth_lead": 5501,
     "vocal": 10208,
 }
-DEFAULT_KINDS = ("rf", "hgb", "logreg", "svm")
+DEFAULT_KINDS = ("rf", "extratrees", "ensemble", "hgb", "logreg", "svm")
 
 
 def make_table(n_rows: int, seed: int = 0):
