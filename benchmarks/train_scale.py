@@ -14,6 +14,18 @@ time is at least CPU time / cores.
 An RBF SVM is O(n^2) in time: by default it is fitted on ``--svm-rows`` rows
 and the 300,000-row time is extrapolated (and printed as such).
 
+Measured (2 cores of a shared 2-core VM, 300,000 rows x 174 default-preset
+columns without chroma, SMOTE to 747,406 rows; "fit" is wall time, which on
+a busy machine exceeds CPU time / cores)::
+
+    pipeline    fit      of which SMOTE  fit CPU   peak RSS
+    rf          776 s    31 s            1351 s    3.2 GB   (target 900 s / 12 GB: met)
+    extratrees  129 s    32 s             208 s    5.2 GB
+    ensemble    785 s    61 s            1460 s    7.4 GB
+    hgb        1378 s    -               1934 s    3.3 GB   (machine busy: ~970 s on 2 free cores)
+    logreg       36 s    -                 66 s    1.5 GB
+    svm          57 s on 20,000 rows; ~3.5 h extrapolated to 300,000 (O(n^2))
+
 Usage::
 
     python benchmarks/train_scale.py                 # every default pipeline
