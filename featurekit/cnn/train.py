@@ -15,13 +15,12 @@ import hashlib
 import json
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .._version import __version__
-from ..errors import ConfigError, CorpusError
+from ..errors import ConfigError
 from ..frames import FRAMES_COLUMN, attach_frames, frames_matrix
 from ..models.api import (
     TrainResult,
@@ -30,6 +29,7 @@ from ..models.api import (
     _labels,
     _prediction_frame,
     _table,
+    finish_training,
     fingerprint,
 )
 from ..models.artifact import (
@@ -37,10 +37,8 @@ from ..models.artifact import (
     Model,
     _align,
     check_output_dir,
-    save_model,
-    staged_dir,
 )
-from ..models.metrics import compute_metrics, plain, write_report
+from ..models.metrics import compute_metrics, plain
 from ..models.split import instrument_groups, plan_split
 from .backend import import_keras
 from .estimator import KerasFramesClassifier
@@ -204,13 +202,5 @@ def train_cnn(features, *, out=None, target: str = "instrument_family_str",
         "fit_seconds": round(fit_seconds, 3),
         "_metrics": metrics,
     }
-    model = Model(final, meta)
-    out_path = None
-    if out is not None:
-        out_path = Path(out)
-        with staged_dir(out_path) as tmp:
-            save_model(model, tmp)
-            final.save_network(tmp)
-            write_report(tmp, metrics, predictions)
-        model.path = out_path
-    return TrainResult(model, metrics, predictions, out_path)
+    return finish_training(Model(final, meta), metrics, predictions, out,
+                           save_extra=final.save_network)

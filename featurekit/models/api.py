@@ -323,12 +323,23 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
         "fit_seconds": round(fit_seconds, 3),
         "_metrics": metrics,
     }
-    model = Model(final, meta)
+    return finish_training(Model(final, meta), metrics, predictions, out)
+
+
+def finish_training(model: Model, metrics: dict, predictions: pd.DataFrame, out=None,
+                    save_extra=None) -> TrainResult:
+    """Save a trained model with its report (atomically, if ``out``) and wrap the result.
+
+    ``save_extra(directory)`` writes what skops cannot hold (e.g. a Keras network)
+    into the staged directory before it replaces ``out``.
+    """
     out_path = None
     if out is not None:
         out_path = Path(out)
         with staged_dir(out_path) as tmp:
             save_model(model, tmp)
+            if save_extra is not None:
+                save_extra(tmp)
             write_report(tmp, metrics, predictions)
         model.path = out_path
     return TrainResult(model, metrics, predictions, out_path)
