@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from test_importance import SIGNAL_GROUP, signal_table, train_tiny
+from test_importance import SIGNAL_GROUP, logreg, rf, table, train_tiny  # noqa: F401 (shared fixtures)
 
 import featurekit
 from featurekit.cli.main import cli
@@ -20,21 +20,6 @@ from featurekit.errors import ConfigError, ModelError
 from featurekit.report import render_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(scope="module")
-def table():
-    return signal_table()
-
-
-@pytest.fixture(scope="module")
-def rf(tmp_path_factory, table):
-    return train_tiny(tmp_path_factory, "rf", table, "rf")
-
-
-@pytest.fixture(scope="module")
-def logreg(tmp_path_factory, table):
-    return train_tiny(tmp_path_factory, "logreg", table, "logreg")
 
 
 @pytest.fixture(scope="module")
