@@ -27,7 +27,7 @@ import importlib
 import numbers
 import os
 
-from .errors import ConfigError, FeaturekitError
+from .errors import ClusterError, ConfigError
 
 #: joblib's own backends, always available.
 LOCAL_BACKENDS = ("loky", "threading", "multiprocessing", "sequential")
@@ -42,13 +42,6 @@ PLUGIN_BACKENDS = {
 #: Environment variables that size the BLAS / OpenMP thread pools of a process.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                     "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
-
-
-class ClusterError(FeaturekitError, RuntimeError):
-    """The cluster lost a job: workers died (repeatedly) or the scheduler went away.
-
-    Work a job had already written (extraction shards) is kept; re-running resumes.
-    """
 
 
 _DASK_MISSING = "the dask backend needs dask.distributed; install with pip install 'featurekit[dask]'"

@@ -19,3 +19,22 @@ class AudioError(FeaturekitError):
 
 class ModelError(FeaturekitError):
     """A model directory that cannot be loaded or used."""
+
+
+class OutputError(FeaturekitError):
+    """An output path featurekit may not write or replace (it never deletes what it did not write)."""
+
+
+class ClusterError(FeaturekitError, RuntimeError):
+    """The cluster lost a job: workers died (repeatedly) or the scheduler went away.
+
+    Work a job had already written (extraction shards) is kept; re-running resumes.
+    """
+
+
+class MissingRendererError(FeaturekitError, ImportError):
+    """TinySoundFont, the SoundFont renderer, is not installed."""
+
+
+class MissingDependencyError(FeaturekitError, ImportError):
+    """An optional dependency (Keras, Dask, PyAV, ...) needed for the asked feature is missing."""

@@ -15,7 +15,7 @@ import struct
 
 import numpy as np
 
-from ..errors import CorpusError, FeaturekitError
+from ..errors import CorpusError, MissingRendererError
 
 SAMPLE_RATE = 16_000  #: Hz, as NSynth
 RENDER_RATE = 48_000  #: Hz, TinySoundFont's rate before anti-aliased resampling
@@ -25,10 +25,6 @@ TINYSOUNDFONT_PIN = "tinysoundfont==0.3.7"
 
 _CLIP = 32767 / 32768  # the largest level that 16-bit quantisation keeps unclipped
 _LOADED: dict = {}  # path -> (Synth, sfid): one SoundFont per process, reused across tasks
-
-
-class MissingRendererError(FeaturekitError, ImportError):
-    """TinySoundFont, the SoundFont renderer, is not installed."""
 
 
 def load(path: str):
