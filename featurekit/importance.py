@@ -187,7 +187,7 @@ def _permutation(model, table, y, column_sets, *, n_repeats, seed, n_jobs, scori
     from sklearn.base import clone
     from sklearn.utils.parallel import Parallel, delayed
 
-    X = model._matrix(table)
+    X = model.feature_matrix(table)
     folds, description = _held_out(model, table, y)
     _check_labels(model, y, np.concatenate([f.test for f in folds]))
     classes = model.labels if per_class else None
@@ -231,9 +231,9 @@ def _refit(pipe, X, y, model):
     import warnings
     from types import SimpleNamespace
 
-    from .models.api import _fit_errors
+    from .models import fit_errors
 
-    with warnings.catch_warnings(), _fit_errors(SimpleNamespace(name=model.kind)):
+    with warnings.catch_warnings(), fit_errors(SimpleNamespace(name=model.kind)):
         warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
         return pipe.fit(X, y)
 
@@ -376,7 +376,7 @@ def importances(model, table=None, method: str = "permutation", *, n_repeats: in
     >>> df = featurekit.importances("models/rf", "feats/", method="group-permutation")
     >>> df.head()  # doctest: +SKIP
     """
-    from .models.api import _labels, _table
+    from .models import load_table, target_labels
     from .models.artifact import load_model
 
     _check_args(method, n_repeats, seed, scoring, per_class)
@@ -398,8 +398,8 @@ def importances(model, table=None, method: str = "permutation", *, n_repeats: in
     if table is None:
         raise ConfigError(f"method {method!r} needs a feature table to permute "
                           f"(--features DIR / features=...)")
-    table = _table(table)
-    y = _labels(table, model.target)
+    table = load_table(table)
+    y = target_labels(table, model.target)
     if method == "permutation":
         names, fams, sets = _column_sets(model, None)
     else:

@@ -51,13 +51,13 @@ def _png(fig) -> bytes:
 
 
 def _confusion_png(model, metrics) -> bytes:
-    from .models.metrics import _plot_confusion
+    from .models.metrics import plot_confusion
 
     saved = model.path / "confusion.png" if model.path is not None else None
     if saved is not None and saved.is_file():
         return saved.read_bytes()
     buf = io.BytesIO()
-    _plot_confusion(metrics, buf)
+    plot_confusion(metrics, buf)
     return buf.getvalue()
 
 
@@ -254,7 +254,7 @@ def render_report(model, *, features=None, methods=None, fmt: str = "html", top:
         Bad format or method, a model without metrics, or an unusable table.
     """
     from .importance import importances
-    from .models.api import _table
+    from .models import load_table
     from .models.artifact import load_model
 
     if fmt not in ("html", "markdown"):
@@ -268,7 +268,7 @@ def render_report(model, *, features=None, methods=None, fmt: str = "html", top:
         methods = _default_methods(model, features)
     if isinstance(methods, str):
         methods = (methods,)
-    table = _table(features) if features is not None else None
+    table = load_table(features) if features is not None else None
     frames = [importances(model, table, m, n_repeats=n_repeats, seed=seed, n_jobs=n_jobs)
               for m in methods]
     blocks = _model_blocks(model, metrics) + _importance_blocks(model, frames, top)

@@ -24,18 +24,18 @@ from ..errors import ConfigError
 from ..frames import FRAMES_COLUMN, attach_frames, frames_matrix
 from ..models.api import (
     TrainResult,
-    _config_dict,
-    _instruments,
-    _labels,
-    _prediction_frame,
-    _table,
+    config_dict,
+    instruments_of,
+    target_labels,
+    prediction_frame,
+    load_table,
     finish_training,
     fingerprint,
 )
 from ..models.artifact import (
     MODEL_FORMAT,
     Model,
-    _align,
+    align_proba_columns,
     check_output_dir,
 )
 from ..models.metrics import compute_metrics, plain
@@ -136,8 +136,8 @@ def train_cnn(features, *, out=None, target: str = "instrument_family_str",
     estimator = KerasFramesClassifier(**params)
     estimator._check_params()
 
-    table = _table(features)
-    y = _labels(table, target)
+    table = load_table(features)
+    y = target_labels(table, target)
     table, kind, shape = _frames_input(features, table, frames)
     X = frames_matrix(table, shape)
     plan = plan_split(table, y, leaky=leaky_split, seed=seed)
@@ -161,8 +161,8 @@ def train_cnn(features, *, out=None, target: str = "instrument_family_str",
         warnings.filterwarnings("ignore", category=UserWarning)
         for i, (tr, te) in enumerate(plan.folds):
             fitted = fit(tr)
-            proba = _align(fitted.predict_proba(X[te]), fitted.classes_, labels)
-            parts.append(_prediction_frame(table, te, y[te], proba, labels,
+            proba = align_proba_columns(fitted.predict_proba(X[te]), fitted.classes_, labels)
+            parts.append(prediction_frame(table, te, y[te], proba, labels,
                                            fold=i if len(plan.folds) > 1 else None))
         final = fit(train_rows) if plan.refit_all else fitted
     fit_seconds = time.perf_counter() - start
@@ -189,14 +189,14 @@ def train_cnn(features, *, out=None, target: str = "instrument_family_str",
         "labels": labels,
         "feature_columns": [],
         "frames": {"kind": kind, "shape": list(shape)},
-        "extraction_config": _config_dict(table),
+        "extraction_config": config_dict(table),
         "spec": {"name": KIND, "description": f"Keras CNN on {kind} frames {shape[0]}x{shape[1]}",
                  "classifier": {"kind": KIND, "params": est_params},
                  "features": {"frames": kind}},
         "spec_text": _spec_text(est_params, kind, shape),
         "keras": {"version": keras.__version__, "backend": keras.backend.backend()},
         "fingerprint": fp,
-        "train_instruments": _instruments(table, train_rows),
+        "train_instruments": instruments_of(table, train_rows),
         "split": plan.info,
         "seed": seed,
         "fit_seconds": round(fit_seconds, 3),

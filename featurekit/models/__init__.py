@@ -15,6 +15,12 @@ from .api import (
     PredictResult,
     TrainResult,
     evaluate,
+    fit_errors,
+    load_table,
+    target_labels,
+    config_dict,
+    instruments_of,
+    prediction_frame,
     load_model,
     predict,
     train,
@@ -24,4 +30,6 @@ from .spec import PipelineSpec, available_pipelines, load_spec
 __all__ = [
     "train", "evaluate", "predict", "load_model", "load_spec", "available_pipelines",
     "Model", "PipelineSpec", "TrainResult", "EvaluationResult", "PredictResult", "TARGETS",
+    # shared building blocks of the training, evaluation and analysis code
+    "load_table", "target_labels", "fit_errors", "config_dict", "instruments_of", "prediction_frame",
 ]

@@ -92,7 +92,7 @@ class PredictResult:
 
 
 # --- helpers ----------------------------------------------------------------
-def _table(features) -> pd.DataFrame:
+def load_table(features) -> pd.DataFrame:
     if isinstance(features, pd.DataFrame):
         if len(features) == 0:
             raise CorpusError("the feature table holds no notes")
@@ -108,7 +108,7 @@ def _table(features) -> pd.DataFrame:
     return table
 
 
-def _labels(table, target):
+def target_labels(table, target):
     if target not in TARGETS:
         raise ConfigError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
     if target not in table.columns:
@@ -121,7 +121,7 @@ def _labels(table, target):
     return y.astype(str).to_numpy(dtype=object)
 
 
-def _config_dict(table) -> dict:
+def config_dict(table) -> dict:
     cfg = table.attrs.get("featurekit")
     if cfg is None:
         warnings.warn("the feature table carries no extraction config; assuming the defaults",
@@ -185,7 +185,7 @@ def _selection(spec, plan, table, X, y, train_idx, *, seed):
     return ("cv", cv, groups)
 
 
-def _prediction_frame(table, idx, y_true, proba, labels, fold=None):
+def prediction_frame(table, idx, y_true, proba, labels, fold=None):
     ids = {c: table[c].to_numpy()[idx] for c in _ID_COLUMNS if c in table.columns}
     top = top_k_frame(proba, labels, 1)
     df = pd.DataFrame(ids)
@@ -265,8 +265,8 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
     _check_kind(kind, spec, pipeline)
     if out is not None:
         check_output_dir(out)  # fail before the (long) fit
-    table = _table(features)
-    y = _labels(table, target)
+    table = load_table(features)
+    y = target_labels(table, target)
     columns = select_columns(spec, table.columns)
     X = table[columns].to_numpy(dtype=np.float32)
     plan = plan_split(table, y, leaky=leaky_split, seed=seed)
@@ -275,18 +275,18 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
         raise ConfigError(f"target {target!r} has a single class "
                           f"({plain(y[train_rows][0])!r}) in the training rows: nothing to learn")
     labels = sorted({plain(v) for v in y}, key=lambda v: (str(type(v)), v))
-    config = _config_dict(table)
+    config = config_dict(table)
 
     start = time.perf_counter()
     parts, chosen, fold_model = [], [], None
-    with warnings.catch_warnings(), _fit_errors(spec), _thread_limit(n_jobs):
+    with warnings.catch_warnings(), fit_errors(spec), _thread_limit(n_jobs):
         warnings.filterwarnings("ignore", category=UserWarning, module="sklearn")
         for i, (tr, te) in enumerate(plan.folds):
             fold_model, params = _fit(spec, columns, X[tr], y[tr], seed=seed, n_jobs=n_jobs,
                                       selection=_selection(spec, plan, table, X, y, tr, seed=seed))
             chosen.append(params)
             proba = _align_proba(fold_model, X[te], labels)
-            parts.append(_prediction_frame(table, te, y[te], proba, labels,
+            parts.append(prediction_frame(table, te, y[te], proba, labels,
                                            fold=i if len(plan.folds) > 1 else None))
         if plan.refit_all:
             final, params = _fit(spec, columns, X[train_rows], y[train_rows], seed=seed,
@@ -317,7 +317,7 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
         "spec": spec.to_dict(),
         "spec_text": spec.text,
         "fingerprint": fingerprint(table.iloc[train_rows], columns, target),
-        "train_instruments": _instruments(table, train_rows),
+        "train_instruments": instruments_of(table, train_rows),
         "split": plan.info,
         "seed": seed,
         "fit_seconds": round(fit_seconds, 3),
@@ -355,7 +355,7 @@ def _thread_limit(n_jobs):
 
 
 @contextlib.contextmanager
-def _fit_errors(spec):
+def fit_errors(spec):
     """Turn estimator errors (too few rows for a fold, bad data) into one-line ModelErrors."""
     try:
         yield
@@ -367,12 +367,12 @@ def _fit_errors(spec):
 
 
 def _align_proba(pipe, X, labels):
-    from .artifact import _align
+    from .artifact import align_proba_columns
 
-    return _align(pipe.predict_proba(X), pipe.classes_, labels)
+    return align_proba_columns(pipe.predict_proba(X), pipe.classes_, labels)
 
 
-def _instruments(table, rows):
+def instruments_of(table, rows):
     if "instrument_str" not in table.columns:
         return []
     return sorted(table["instrument_str"].astype(str).iloc[rows].unique().tolist())
@@ -412,7 +412,7 @@ def evaluate(model, features, *, out=None) -> EvaluationResult:
         the model saw in training (then the score is not instrument-disjoint).
     """
     model = load_model(model)
-    table = _table(features)
+    table = load_table(features)
     if model.target not in table.columns:
         raise ConfigError(f"the feature table has no target column {model.target!r}")
     _check_config(model, table)
@@ -420,13 +420,13 @@ def evaluate(model, features, *, out=None) -> EvaluationResult:
         from ..frames import attach_frames
 
         table = attach_frames(table, features, kind=model.meta["frames"]["kind"])
-    y = _labels(table, model.target)
+    y = target_labels(table, model.target)
     proba = model.predict_proba(table)
     unseen = sorted({plain(v) for v in y} - set(model.labels), key=lambda v: (str(type(v)), v))
     labels = model.labels + unseen  # test labels the model cannot predict come last
     proba = np.hstack([proba, np.zeros((len(table), len(unseen)))])
     idx = np.arange(len(table))
-    predictions = _prediction_frame(table, idx, y, proba, labels)
+    predictions = prediction_frame(table, idx, y, proba, labels)
 
     seen = set(model.meta.get("train_instruments", []))
     instruments = set(table["instrument_str"].astype(str)) if "instrument_str" in table.columns else set()

@@ -113,7 +113,7 @@ class Model:
         return None
 
     # --- prediction -------------------------------------------------------
-    def _matrix(self, table: pd.DataFrame) -> np.ndarray:
+    def feature_matrix(self, table: pd.DataFrame) -> np.ndarray:
         if self.meta.get("frames"):  # a CNN reads (F, T) frames, not feature columns
             from ..frames import frames_matrix
 
@@ -129,8 +129,8 @@ class Model:
 
     def predict_proba(self, table: pd.DataFrame) -> np.ndarray:
         """Class probabilities, shape (n_rows, len(labels)), columns in :attr:`labels` order."""
-        proba = self.pipeline.predict_proba(self._matrix(table))
-        return _align(proba, self.pipeline.classes_, self.labels)
+        proba = self.pipeline.predict_proba(self.feature_matrix(table))
+        return align_proba_columns(proba, self.pipeline.classes_, self.labels)
 
     def predict_table(self, table: pd.DataFrame, *, top_k: int = 1) -> pd.DataFrame:
         """Top-``k`` labels and probabilities per row of a feature table.
@@ -144,7 +144,7 @@ class Model:
         return top_k_frame(self.predict_proba(table), self.labels, top_k)
 
 
-def _align(proba, classes, labels):
+def align_proba_columns(proba, classes, labels):
     """Reorder/extend probability columns from ``classes`` to ``labels``."""
     out = np.zeros((proba.shape[0], len(labels)), dtype=np.float64)
     pos = {plain_label(c): i for i, c in enumerate(labels)}

@@ -103,7 +103,7 @@ def per_class_frame(metrics: dict) -> pd.DataFrame:
     return df.reset_index()
 
 
-def _plot_confusion(metrics: dict, path: Path) -> None:
+def plot_confusion(metrics: dict, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -141,5 +141,5 @@ def write_report(directory, metrics: dict, predictions: pd.DataFrame) -> None:
     d.mkdir(parents=True, exist_ok=True)
     (d / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     per_class_frame(metrics).to_csv(d / "per_class.csv", index=False)
-    _plot_confusion(metrics, d / "confusion.png")
+    plot_confusion(metrics, d / "confusion.png")
     predictions.to_parquet(d / "predictions.parquet", index=False)
