@@ -64,7 +64,7 @@ class ExtractionConfig:
     feature_version: int = field(default=FEATURE_VERSION)
 
     def __post_init__(self):
-        from .features.catalogue import PRESETS
+        from .features.presets import PRESETS
 
         if self.preset not in PRESETS:
             raise ConfigError(
@@ -112,9 +112,9 @@ class ExtractionConfig:
     @property
     def mfcc_count(self) -> int:
         """Number of MFCCs computed (explicit ``n_mfcc`` or the preset's)."""
-        from .features.catalogue import PRESET_MFCC
+        from .features.presets import PRESETS
 
-        return self.n_mfcc if self.n_mfcc is not None else PRESET_MFCC[self.preset]
+        return self.n_mfcc if self.n_mfcc is not None else PRESETS[self.preset].n_mfcc
 
     def to_dict(self) -> dict:
         """Plain, JSON-serialisable view (plus the featurekit version)."""

@@ -20,7 +20,6 @@ from functools import cached_property
 import numpy as np
 import scipy.fft
 
-from ..config import ExtractionConfig
 from .filters import chroma_filterbank, delta, hann, mel_filterbank
 
 AMIN = 1e-10
@@ -39,10 +38,25 @@ class AnalysisPlan:
 
     Parameters
     ----------
+    config : featurekit.config.ExtractionConfig
+
+    Attributes
+    ----------
     config : ExtractionConfig
+    window : ndarray, shape (n_fft,), float32
+        Periodic Hann window.
+    freqs : ndarray, shape (n_fft // 2 + 1,)
+        Centre frequency (Hz) of each STFT bin.
+    mel_fb : ndarray, shape (n_fft // 2 + 1, n_mels), float32
+    chroma_fb : ndarray, shape (n_fft // 2 + 1, 12), float32
+    contrast_bands : list of (ndarray, int)
+        Bins and quantile count of each spectral-contrast band.
+    feature_names : list of str or None
+        Column names of the config's preset; ``None`` until
+        :func:`featurekit.features.feature_names` first computes them.
     """
 
-    def __init__(self, config: ExtractionConfig):
+    def __init__(self, config):
         self.config = config
         sr, n_fft = config.sample_rate, config.n_fft
         self.window = hann(n_fft).astype(np.float32)
@@ -53,6 +67,7 @@ class AnalysisPlan:
         # Tuning fixed at A440: estimating it per note would cost a pitch track.
         self.chroma_fb = chroma_filterbank(sr, n_fft, tuning=0.0).astype(np.float32).T.copy()
         self.contrast_bands = _contrast_bands(self.freqs, sr)
+        self.feature_names: list[str] | None = None
 
 
 def _contrast_bands(freqs, sr):
@@ -92,6 +107,12 @@ class Analysis:
     y : ndarray, shape (batch, n_samples), float32
         Clips at ``plan.config.sample_rate``, all ``config.n_samples`` long.
     plan : AnalysisPlan
+
+    Attributes
+    ----------
+    cache : dict
+        Results of :meth:`derived`, keyed by function (the representations
+        below are ``cached_property`` attributes instead).
     """
 
     def __init__(self, y: np.ndarray, plan: AnalysisPlan):
@@ -99,6 +120,17 @@ class Analysis:
         self.plan = plan
         self.config = plan.config
         self.sr = self.config.sample_rate
+        self.cache: dict = {}
+
+    def derived(self, func):
+        """``func(self)``, computed at most once per batch (kept in :attr:`cache`).
+
+        For intermediates a feature family shares (the harmonic family's pitch
+        estimate) that do not belong on every analysis.
+        """
+        if func not in self.cache:
+            self.cache[func] = func(self)
+        return self.cache[func]
 
     # --- time domain -----------------------------------------------------
     @cached_property

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..schema import feature_column
 from .analysis import Analysis, AnalysisPlan
-from .catalogue import FEATURES, PRESETS, STATISTICS
+from .presets import PRESETS
+from .registry import FEATURES, STATISTICS
 
 #: Clips analysed together; bounds the size of the (batch, frames, bins)
 #: intermediates (~16 MB each at the default config) while amortising
@@ -23,7 +25,7 @@ def _blocks(a: Analysis, preset: str):
                 values = x
             else:
                 values = STATISTICS[stat](x)
-            cols = [f"{name}__{stat}__{i:02d}" for i in range(values.shape[1])]
+            cols = [feature_column(name, stat, i) for i in range(values.shape[1])]
             yield cols, values
 
 
@@ -68,10 +70,12 @@ def compute_features(y: np.ndarray, plan: AnalysisPlan, *, return_frames: bool =
 
 
 def feature_names(plan: AnalysisPlan) -> list[str]:
-    """Column names of :func:`compute_features` for ``plan``'s config (cached)."""
-    names = getattr(plan, "_feature_names", None)
-    if names is None:
+    """Column names of :func:`compute_features` for ``plan``'s config.
+
+    Computed once per plan (from one silent clip) and kept in
+    ``plan.feature_names``.
+    """
+    if plan.feature_names is None:
         a = Analysis(np.zeros((1, plan.config.n_samples), np.float32), plan)
-        names = [c for cols, _ in _blocks(a, plan.config.preset) for c in cols]
-        plan._feature_names = names
-    return names
+        plan.feature_names = [c for cols, _ in _blocks(a, plan.config.preset) for c in cols]
+    return list(plan.feature_names)
