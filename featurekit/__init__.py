@@ -33,7 +33,8 @@ _LAZY = {
     "plot_importances": "featurekit.importance",
     "write_report": "featurekit.report",
     "compare_models": "featurekit.compare",
-    "read_label_folders": "featurekit.layouts", "read_manifest": "featurekit.layouts",
+    "read_label_folders": "featurekit.corpus", "read_manifest": "featurekit.layouts",
+    "read_corpus_manifest": "featurekit.corpus", "list_audio_files": "featurekit.corpus",
     "predict_timeline": "featurekit.timeline", "plot_timeline": "featurekit.timeline",
     "render_corpus": "featurekit.synth", "SynthResult": "featurekit.synth",
 }

@@ -17,6 +17,9 @@ import numpy as np
 
 from .errors import AudioError
 
+#: Reason given for a file whose header declares no samples.
+NO_SAMPLES = "no audio samples (header only)"
+
 
 @dataclass
 class Clip:
@@ -83,6 +86,49 @@ def _read_window(path: str, start: float, seconds: float):
     return data, rate, data.shape[0] >= wanted
 
 
+def check_audio_file(path) -> str:
+    """The path as a string, if it names a non-empty file.
+
+    Raises
+    ------
+    AudioError
+        ``"file not found"`` or ``"empty file (0 bytes)"``.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise AudioError("file not found")
+    if os.path.getsize(path) == 0:
+        raise AudioError("empty file (0 bytes)")
+    return path
+
+
+def unreadable(exc: Exception) -> AudioError:
+    """The :class:`AudioError` for a file libsndfile refused (first line of its message)."""
+    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return AudioError(f"not a readable audio file ({msg})")
+
+
+def audio_duration(path) -> float:
+    """Duration in seconds of an audio file, from its header (no decoding).
+
+    Raises
+    ------
+    AudioError
+        Missing, empty or unreadable file, or one without samples (the same
+        checks and messages as :func:`read_clip`).
+    """
+    import soundfile as sf
+
+    path = check_audio_file(path)
+    try:
+        info = sf.info(path)
+    except Exception as exc:  # libsndfile raises several types
+        raise unreadable(exc) from None
+    if info.frames <= 0 or info.samplerate <= 0:
+        raise AudioError(NO_SAMPLES)
+    return info.frames / info.samplerate
+
+
 def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None) -> Clip:
     """Decode ``path`` to a mono float32 clip of ``n_samples`` at ``sample_rate``.
 
@@ -108,11 +154,7 @@ def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None
     """
     import soundfile as sf
 
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise AudioError("file not found")
-    if os.path.getsize(path) == 0:
-        raise AudioError("empty file (0 bytes)")
+    path = check_audio_file(path)
     complete = None
     try:
         if start is None:
@@ -122,10 +164,9 @@ def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None
     except AudioError:
         raise
     except Exception as exc:  # libsndfile raises several types
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise AudioError(f"not a readable audio file ({msg})") from None
+        raise unreadable(exc) from None
     if data.shape[0] == 0:
-        raise AudioError("no audio samples (header only)")
+        raise AudioError(NO_SAMPLES)
     if path.lower().endswith(".wav"):
         declared = _wav_declared_bytes(path)
         if declared is not None and declared[0] > declared[1] + 1:

@@ -32,20 +32,7 @@ FAILURES_DIR = "failures"
 METADATA_KEY = b"featurekit"
 
 #: Arrow types of the known metadata columns (shards must agree on them).
-KNOWN_TYPES = {
-    "note_id": pa.string(), "split": pa.string(), "note_str": pa.string(),
-    "instrument": pa.int64(), "instrument_str": pa.string(),
-    "instrument_family": pa.int64(), "instrument_family_str": pa.string(),
-    "instrument_source": pa.int64(), "instrument_source_str": pa.string(),
-    "pitch": pa.int64(), "velocity": pa.int64(),
-    "qualities": pa.list_(pa.int64()), "qualities_str": pa.list_(pa.string()),
-    "path": pa.string(), "padded": pa.bool_(), "notes": pa.string(),
-    "error": pa.string(),
-    "label": pa.string(), "group": pa.string(), "source_path": pa.string(),
-    "start": pa.float64(), "end": pa.float64(),
-}
-
-FAILURE_COLUMNS = ["note_id", "path", "error"]
+from .schema import ARROW_TYPES as KNOWN_TYPES, FAILURE_COLUMNS, is_feature_column  # noqa: E402
 
 
 def _schema(df: pd.DataFrame) -> pa.Schema:
@@ -53,7 +40,7 @@ def _schema(df: pd.DataFrame) -> pa.Schema:
     for name, dtype in df.dtypes.items():
         if name in KNOWN_TYPES:
             fields.append(pa.field(name, KNOWN_TYPES[name]))
-        elif dtype == np.float32 or "__" in name:
+        elif dtype == np.float32 or is_feature_column(name):
             fields.append(pa.field(name, pa.float32()))
         else:
             fields.append(pa.field(name, pa.Schema.from_pandas(df[[name]], preserve_index=False).field(name).type))

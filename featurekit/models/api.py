@@ -19,7 +19,9 @@ import pandas as pd
 from .._version import __version__
 from ..config import ExtractionConfig
 from ..errors import AudioError, ConfigError, CorpusError, FeaturekitError, ModelError
-from ..layouts import AUDIO_EXTENSIONS
+from ..schema import ID_COLUMNS as _ID_COLUMNS  # metadata copied into predictions.parquet
+from ..schema import TARGETS  # targets ``train`` accepts
+from ..corpus import AUDIO_EXTENSIONS
 from .artifact import (
     MODEL_FORMAT,
     Model,
@@ -37,11 +39,6 @@ from .split import inner_cv, plan_split
 __all__ = ["train", "evaluate", "predict", "load_model", "format_predictions", "TrainResult", "EvaluationResult",
            "PredictResult", "TARGETS", "Model"]
 
-#: Targets ``train`` accepts.
-TARGETS = ("instrument_family_str", "instrument_source_str", "pitch", "label")
-#: Metadata copied into ``predictions.parquet`` when present.
-_ID_COLUMNS = ("note_id", "path", "split", "instrument_str", "pitch", "velocity",
-               "group", "source_path", "start", "end")
 
 
 @dataclass
@@ -455,9 +452,6 @@ def evaluate(model, features, *, out=None) -> EvaluationResult:
 
 
 # --- predict ----------------------------------------------------------------
-_AUDIO_SUFFIXES = AUDIO_EXTENSIONS  # what libsndfile reads: WAV, FLAC, OGG, ...
-
-
 def _expand(paths) -> list[Path]:
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -466,9 +460,9 @@ def _expand(paths) -> list[Path]:
         p = Path(p)
         if p.is_dir():
             found = sorted(f for f in p.rglob("*") if f.is_file()
-                           and f.suffix.lower() in _AUDIO_SUFFIXES)
+                           and f.suffix.lower() in AUDIO_EXTENSIONS)
             if not found:
-                raise CorpusError(f"{p} contains no audio files ({', '.join(sorted(_AUDIO_SUFFIXES))})")
+                raise CorpusError(f"{p} contains no audio files ({', '.join(sorted(AUDIO_EXTENSIONS))})")
             files.extend(found)
         elif p.exists():
             files.append(p)
@@ -491,7 +485,7 @@ def predict(model, paths, *, top_k: int = 1, n_jobs: int = 1) -> PredictResult:
     model : Model or path-like
     paths : path-like or list of path-like
         Audio files and/or folders (searched recursively for the endings of
-        :data:`featurekit.layouts.AUDIO_EXTENSIONS`: WAV, FLAC, OGG, ...).
+        :data:`featurekit.corpus.AUDIO_EXTENSIONS`: WAV, FLAC, OGG, ...).
     top_k : int, default=1
         Number of best labels per file.
     n_jobs : int, default=1

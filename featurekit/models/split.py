@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from ..errors import ConfigError
+from ..schema import GROUP_COLUMNS
 
 __all__ = ["SplitPlan", "plan_split", "instrument_groups", "inner_cv", "LEAKY_WARNING"]
 
@@ -75,7 +76,7 @@ def instrument_groups(table: pd.DataFrame) -> np.ndarray:
     or the manifest's own group), else the instrument (``instrument_str``,
     else ``instrument``).
     """
-    for col in ("group", "instrument_str", "instrument"):
+    for col in GROUP_COLUMNS:
         if col in table.columns:
             return table[col].astype(str).to_numpy()
     raise ConfigError(
