@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import librosa
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import featurekit as fk
+from featurekit.audio import read_clip
 from featurekit.config import ExtractionConfig
+from featurekit.errors import ConfigError
 from featurekit.features import (
-    FEATURES, PRESETS, AnalysisPlan, compute_features, feature_names, parse_column,
+    FEATURES, PRESETS, AnalysisPlan, Preset, compute_features, feature_names, make_preset,
+    parse_column, register, register_preset,
 )
 from featurekit.features.analysis import Analysis
+
+DATA = Path(__file__).parent / "data"
 
 SR = 16000
 N = 64000
@@ -182,13 +191,32 @@ def test_parse_column_roundtrip():
     c = parse_column("mfcc_delta__std__03")
     assert (c.group, c.feature, c.statistic, c.index) == ("mfcc", "mfcc_delta", "std", 3)
     assert str(c) == "mfcc_delta__std__03"
-    with pytest.raises(ValueError):
-        parse_column("pitch")
 
 
-def test_every_catalogue_entry_is_documented():
+@pytest.mark.parametrize("name", ["pitch", "mfcc__mean", "mfcc__mean__x", "__mean__00"])
+def test_parse_column_raises_the_packages_error_naming_the_column(name):
+    for parse in (parse_column, fk.parse_column):
+        with pytest.raises(ConfigError, match=re.escape(repr(name))):
+            parse(name)
+
+
+def test_every_column_parses_to_a_catalogue_feature_of_its_module_family(plan):
+    """Column names alone give back the feature and the family whose module defines it."""
+    cols = feature_names(AnalysisPlan(ExtractionConfig(preset="full")))
+    family_of_module = {"mfcc": {"mfcc", "mel"}, "spectral": {"spectral", "chroma"},
+                        "temporal": {"temporal"}, "envelope": {"envelope"},
+                        "harmonic": {"harmonic"}}
+    for c in cols:
+        parsed = parse_column(c)
+        func = FEATURES[parsed.feature].func
+        assert parsed.group in family_of_module[func.__module__.rsplit(".", 1)[1]], c
+    assert {parse_column(c).feature for c in cols} == set(FEATURES)
+
+
+def test_every_feature_function_documents_its_output_shape():
     for f in FEATURES.values():
-        assert f.doc and f.unit and f.family == f.name.split("_")[0]
+        doc = f.func.__doc__ or ""
+        assert "Returns" in doc and "shape (B," in doc, f.name
 
 
 def test_pure_tone_energy_is_all_in_the_first_partial(plan):
@@ -207,3 +235,193 @@ def test_onset_and_tail_mfccs_see_different_timbres(plan, noise):
     tone_tail = np.array([tone_only[f"mfcc_tail__value__{i:02d}"] for i in range(1, 20)])
     assert np.abs(onset - tail).max() > 10
     np.testing.assert_allclose(tail, tone_tail, atol=1.0)
+
+
+# --- values must not drift -----------------------------------------------------
+REFERENCE_NOTES = ["flute_acoustic_009-048-127.wav", "mallet_acoustic_012-048-127.wav"]
+
+
+@pytest.mark.parametrize("preset", ["default", "full", "mfcc40"])
+def test_values_of_two_real_notes_are_unchanged(preset):
+    """Saved (tests/data/feature-values-v2.npz) before features/ was split by family."""
+    ref = np.load(DATA / "feature-values-v2.npz")
+    p = AnalysisPlan(ExtractionConfig(preset=preset))
+    y = np.stack([read_clip(DATA / "nsynth-sample" / n, 16000, 64000).samples for n in REFERENCE_NOTES])
+    assert feature_names(p) == ref[f"{preset}_names"].tolist()
+    np.testing.assert_allclose(compute_features(y, p), ref[f"{preset}_values"], rtol=1e-5, atol=1e-5)
+
+
+# --- presets and the registry ----------------------------------------------------
+def test_preset_order_is_the_presets_not_the_registrys():
+    p = make_preset("rev", ["temporal_rms", "envelope_crest", "mfcc"])
+    assert list(p) == ["temporal_rms", "envelope_crest", "mfcc"]
+    assert dict(p) == {"temporal_rms": ("mean", "std"), "envelope_crest": ("value",),
+                       "mfcc": ("mean", "std")}
+
+
+@pytest.mark.parametrize("features, match", [
+    (["mfcc", "spectral_peakiness", "chroma_x"], "unknown features 'spectral_peakiness', 'chroma_x'"),
+    ({"mfcc": ("mean", "average")}, "mfcc: 'average'"),
+    ({"envelope_crest": ("mean",)}, "envelope_crest: 'mean'"),
+    ({"mfcc": ()}, "mfcc \\(no statistics"),
+    ([], "selects no features"),
+])
+def test_bad_presets_raise_config_error_naming_the_bad_names(features, match):
+    with pytest.raises(ConfigError, match=match):
+        make_preset("bad", features)
+
+
+def test_packaged_presets_are_validated_presets():
+    assert all(isinstance(p, Preset) for p in PRESETS.values())
+    assert PRESETS["mfcc40"].n_mfcc == 40 and ExtractionConfig(preset="full").mfcc_count == 40
+
+
+def test_a_registered_feature_and_preset_can_be_extracted():
+    @register("spectral_peak", kind="frames", unit="Hz")
+    def spectral_peak(a):
+        """Frequency of the loudest bin, shape (B, T, 1), Hz."""
+        return a.plan.freqs[np.argmax(a.power, axis=-1)][..., None]
+
+    try:
+        register_preset(make_preset("peak_test", {"spectral_peak": ("median",)}))
+        p = AnalysisPlan(ExtractionConfig(preset="peak_test"))
+        assert feature_names(p) == ["spectral_peak__median__00"]
+        assert compute_features(sine(1000)[None], p)[0, 0] == pytest.approx(1000, abs=16)
+        with pytest.raises(ConfigError, match="already registered"):
+            register("spectral_peak", kind="frames", unit="Hz")(spectral_peak)
+    finally:
+        FEATURES.pop("spectral_peak", None)
+        PRESETS.pop("peak_test", None)
+
+
+@pytest.mark.parametrize("name", ["Spectral", "a__b", "_x", "x-y", ""])
+def test_register_refuses_malformed_names(name):
+    with pytest.raises(ConfigError, match="bad feature name"):
+        register(name, kind="clip", unit="s")
+
+
+# --- analytic checks of the features not covered above -----------------------------
+def sine500(envelope):
+    """A 500 Hz sine (two periods per 4 ms envelope block) under ``envelope`` (0..1)."""
+    return (np.asarray(envelope) * np.sin(2 * np.pi * 500 * T)).astype(np.float32)
+
+
+def test_spectral_flux_of_a_level_step_is_the_step_in_db(plan):
+    # A 512-sample periodic noise repeats every hop: steady frames are identical (flux 0);
+    # a +12 dB gain step raises every mel band by 12 dB, so the flux sums to 12 dB.
+    period = np.random.default_rng(1).standard_normal(512) * 0.1
+    step = 62 * 512
+    y = (np.tile(period, N // 512) * np.where(np.arange(N) < step, 1, 10 ** (12 / 20))).astype(np.float32)
+    flux = FEATURES["spectral_flux"].func(Analysis(y[None], plan))[0, :, 0]
+    assert np.abs(flux[3:60]).max() < 1e-4 and np.abs(flux[66:-3]).max() < 1e-4
+    assert flux[3:-3].sum() == pytest.approx(12.0, abs=0.05)
+
+
+def test_mfcc_delta2_matches_librosa(plan, noise):
+    y = noise * np.linspace(0, 1, N, dtype=np.float32) ** 2
+    mfcc = librosa.feature.mfcc(y=y, sr=SR, n_mfcc=20, n_fft=1024, hop_length=512, n_mels=64)
+    a = Analysis(y[None], plan)
+    np.testing.assert_allclose(a.mfcc_delta2[0].T, librosa.feature.delta(mfcc, order=2),
+                               rtol=1e-3, atol=1e-3)
+
+
+def test_log_attack_time_of_a_linear_ramp_and_of_an_instant_onset(plan):
+    ramp = features(sine500(np.clip(T / 0.2, 0, 1)), plan)
+    assert ramp["envelope_log_attack_time__value__00"] == pytest.approx(np.log10(0.16), abs=0.02)
+    instant = features(sine500(np.ones(N)), plan)
+    assert instant["envelope_log_attack_time__value__00"] == pytest.approx(np.log10(0.004), abs=1e-4)
+
+
+def test_peak_time_of_a_triangle_envelope(plan):
+    f = features(sine500(np.interp(T, [0, 1.002, 3, 4], [0, 1, 0, 0])), plan)
+    assert f["envelope_peak_time__value__00"] == pytest.approx(1.0, abs=0.004)
+
+
+def test_temporal_centroid_of_a_linear_swell(plan):
+    # Envelope t/4 over 4 s: centroid = int t^2 dt / int t dt = 8/3 s.
+    f = features(sine500(T / 4), plan)
+    assert f["envelope_temporal_centroid__value__00"] == pytest.approx(8 / 3, abs=0.005)
+
+
+def test_effective_duration_of_an_exponential_decay(plan):
+    # exp(-t) stays above 40 % of its peak for ln(2.5) s.
+    f = features(sine500(np.exp(-T)), plan)
+    assert f["envelope_effective_duration__value__00"] == pytest.approx(np.log(2.5), abs=0.008)
+
+
+def test_sustain_ratio_of_a_level_drop(plan):
+    # Full level for 0.3 s, then half: the 0.5-1.5 s window after the peak sits at half.
+    f = features(sine500(np.where(T < 0.3, 1.0, 0.5)), plan)
+    assert f["envelope_sustain_ratio__value__00"] == pytest.approx(0.5, abs=1e-3)
+
+
+def test_release_time_of_a_linear_fade_out(plan):
+    # 1 s fade from full to 0: from 50 % (1.5 s) to 5 % (1.95 s) takes 0.45 s.
+    f = features(sine500(np.interp(T, [0, 1, 2, 4], [1, 1, 0, 0])), plan)
+    assert f["envelope_release_time__value__00"] == pytest.approx(0.45, abs=0.008)
+
+
+def test_crest_of_a_burst_is_clip_over_burst_length(plan):
+    f = features(sine500(np.where(T < 1.0, 1.0, 0.0)), plan)
+    assert f["envelope_crest__value__00"] == pytest.approx(4.0, rel=1e-3)
+
+
+@pytest.mark.parametrize("snr_db, tol", [(0, 0.5), (10, 0.5), (20, 1.5)])
+def test_hnr_of_a_sine_in_white_noise_is_its_snr(plan, snr_db, tol):
+    # Harmonicity is the periodic share of the power, S / (S + N): HNR = 10 log10(S/N).
+    rng = np.random.default_rng(snr_db)
+    y = sine(440) + rng.standard_normal(N).astype(np.float32) * np.sqrt(0.125 / 10 ** (snr_db / 10))
+    assert features(y.astype(np.float32), plan)["harmonic_hnr__value__00"] == pytest.approx(snr_db, abs=tol)
+
+
+#: A 250 Hz tone (harmonics on STFT bins 16 k) with partial amplitudes 1/k, k = 1..10,
+#: faded in and out over 100 ms so that edge frames add no broadband leakage.
+K = np.arange(1, 11)
+FADE = np.sin(np.pi / 2 * np.clip(np.minimum(T, 4 - T) / 0.1, 0, 1)) ** 2
+
+
+def partial_tone(amplitudes, harmonics=K):
+    y = sum(a * np.sin(2 * np.pi * 250 * k * T) for a, k in zip(amplitudes, harmonics))
+    return (0.3 * FADE * y).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def saw_like(plan):
+    return features(partial_tone(1 / K), plan)
+
+
+def test_tristimulus_and_partials_of_known_partial_amplitudes(saw_like):
+    power = (1 / K) ** 2
+    share = power / power.sum()
+    tri = [saw_like[f"harmonic_tristimulus__value__{i:02d}"] for i in range(3)]
+    np.testing.assert_allclose(tri, [share[0], share[1:4].sum(), share[4:].sum()], atol=1e-4)
+    levels = [saw_like[f"harmonic_partials__value__{i:02d}"] for i in range(10)]
+    np.testing.assert_allclose(levels, 10 * np.log10(share), atol=0.01)
+
+
+def test_odd_even_ratio_of_known_partials_and_of_a_square_wave(plan, saw_like):
+    power = (1 / K) ** 2
+    expected = np.log10(power[2::2].sum() / power[1::2].sum())  # harmonics 3,5,7,9 over 2,...,10
+    assert saw_like["harmonic_odd_even__value__00"] == pytest.approx(expected, abs=0.005)
+    square = features(partial_tone(1 / K[::2], K[::2]), plan)  # no even harmonics at all
+    assert square["harmonic_odd_even__value__00"] == pytest.approx(6.0)  # the upper clip
+
+
+def test_brightness_is_the_amplitude_weighted_mean_harmonic_number(plan, saw_like):
+    # Magnitude centroid / f0 = sum k A_k / sum A_k (Hann leakage is symmetric about each partial).
+    a = 1 / K
+    assert saw_like["harmonic_brightness__value__00"] == pytest.approx(np.log2((K * a).sum() / a.sum()), abs=0.005)
+    assert features(partial_tone([1.0], [2]), plan)["harmonic_brightness__value__00"] == pytest.approx(0, abs=1e-3)
+
+
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 2.0])
+def test_harmonic_energy_ratio_of_a_sine_in_white_noise(plan, sigma):
+    # On-bin 500 Hz sine, amplitude 0.5, Hann n=1024: peak-bin power P = (0.5 n / 4)^2, its
+    # main lobe 1.5 P; white noise adds s = sigma^2 3n/8 per bin over 513 bins.  The ten partial
+    # peaks catch P + 10 s, so the ratio is 3 (P + 10 s) / (1.5 P + 513 s).
+    n = 1024
+    p, s = (0.5 * n / 4) ** 2, sigma**2 * 3 * n / 8
+    y = sine(500) + np.random.default_rng(7).standard_normal(N).astype(np.float32) * sigma
+    got = features(y.astype(np.float32), plan)["harmonic_energy_ratio__value__00"]
+    assert got == pytest.approx(3 * (p + 10 * s) / (1.5 * p + 513 * s), rel=0.05)
+    assert features(sine(500), plan)["harmonic_energy_ratio__value__00"] == pytest.approx(1.0)
