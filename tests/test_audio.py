@@ -107,3 +107,29 @@ def test_error_messages_are_one_line(tmp_path):
     with pytest.raises(AudioError) as info:
         read_clip(tmp_path / "t.wav", SR, N)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty", "text", "header"])
+def test_audio_duration_refuses_what_read_clip_refuses_with_the_same_reason(tmp_path, kind):
+    from featurekit.audio import audio_duration
+
+    p = tmp_path / "x.wav"
+    if kind == "empty":
+        p.write_bytes(b"")
+    elif kind == "text":
+        p.write_text("this is not audio\n" * 10)
+    elif kind == "header":
+        sf.write(tmp_path / "full.wav", tone(), SR, subtype="PCM_16")
+        p.write_bytes((tmp_path / "full.wav").read_bytes()[:44])
+    with pytest.raises(AudioError) as from_clip:
+        read_clip(p, SR, N)
+    with pytest.raises(AudioError) as from_header:
+        audio_duration(p)
+    assert str(from_header.value) == str(from_clip.value)
+
+
+def test_audio_duration_of_a_flac_file(tmp_path):
+    from featurekit.audio import audio_duration
+
+    sf.write(tmp_path / "a.flac", tone()[:24000], SR)
+    assert audio_duration(tmp_path / "a.flac") == pytest.approx(1.5)

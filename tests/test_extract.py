@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -275,3 +276,84 @@ def test_rerun_removes_half_written_shards_of_a_killed_run(tone_corpus, tmp_path
     fk.extract(tone_corpus, tmp_path, n_jobs=1, progress=False, families=["organ"])
     assert not stale.exists()
     assert fk.load_features(tmp_path)["note_id"].is_unique
+
+
+# --- NSynth audio as FLAC, the library column ------------------------------------
+DEV_SET = Path("/work/shared/nsynth-test-dev")
+
+
+def small_nsynth(root):
+    return make_tone_corpus(root, families=("organ", "reed"), instruments_per_family=2,
+                            pitches=(60,), velocities=(100,))
+
+
+def to_flac(audio_dir):
+    for wav in sorted(audio_dir.glob("*.wav")):
+        data, rate = sf.read(wav, dtype="int16")
+        sf.write(wav.with_suffix(".flac"), data, rate, subtype="PCM_16")
+        wav.unlink()
+
+
+def test_nsynth_split_with_flac_audio_gives_the_wav_features(tmp_path):
+    wav_root = small_nsynth(tmp_path / "wav")
+    flac_root = small_nsynth(tmp_path / "flac")
+    for split in flac_root.glob("nsynth-*"):
+        to_flac(split / "audio")
+    res = CliRunner().invoke(cli, ["extract", str(flac_root), "-o", str(tmp_path / "of"), "-j", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    fk.extract(wav_root, tmp_path / "ow", n_jobs=1, progress=False)
+    flac, wav = fk.load_features(tmp_path / "of"), fk.load_features(tmp_path / "ow")
+    assert flac["path"].str.endswith(".flac").all() and len(flac) == 4
+    assert flac["note_id"].str.replace(".flac", ".wav").tolist() == wav["note_id"].tolist()
+    cols = features_of(wav)
+    np.testing.assert_array_equal(flac[cols].to_numpy(), wav[cols].to_numpy())
+
+
+def test_a_note_with_both_wav_and_flac_is_a_failure_naming_both(tmp_path):
+    root = small_nsynth(tmp_path / "c")
+    audio = root / "nsynth-test" / "audio"
+    both = sorted(audio.glob("*.wav"))[0]
+    data, rate = sf.read(both, dtype="int16")
+    sf.write(both.with_suffix(".flac"), data, rate)
+    result = fk.extract(root, tmp_path / "o", n_jobs=1, progress=False)
+    failures = fk.load_failures(tmp_path / "o")
+    assert result.exit_code == 3 and len(failures) == 1
+    assert f"{both.stem}.flac and {both.stem}.wav" in failures["error"][0]
+    assert both.stem not in set(fk.load_features(tmp_path / "o")["note_str"])
+
+
+def test_nsynth_named_flac_files_are_read_with_labels_from_names(tmp_path, sample_dir):
+    for wav in sorted(sample_dir.glob("*.wav"))[:2]:
+        shutil.copy(wav, tmp_path / wav.name)
+    to_flac(tmp_path)
+    corpus = fk.read_corpus(tmp_path)
+    assert corpus.layout == "nsynth-wavs" and not corpus.problems
+    assert corpus.notes["path"].str.endswith(".flac").all() and len(corpus.notes) == 2
+    assert set(corpus.notes["library"]) == {"nsynth"}
+
+
+def test_library_comes_from_examples_json_else_nsynth(tmp_path):
+    root = small_nsynth(tmp_path / "c")
+    meta = root / "nsynth-train" / "examples.json"
+    examples = json.loads(meta.read_text())
+    first = sorted(examples)[0]
+    examples[first]["library"] = "FluidR3_GM"
+    meta.write_text(json.dumps(examples))
+    notes = fk.read_corpus(root).notes.set_index("note_str")
+    assert notes.loc[first, "library"] == "FluidR3_GM"
+    assert set(notes.drop(index=first)["library"]) == {"nsynth"}
+    fk.extract(root, tmp_path / "o", n_jobs=1, progress=False)
+    table = fk.load_features(tmp_path / "o").set_index("note_str")
+    assert table.loc[first, "library"] == "FluidR3_GM"
+    assert pq.read_schema(next((tmp_path / "o" / "features").glob("*.parquet"))).field("library").type == "string"
+
+
+@pytest.mark.skipif(not (DEV_SET / "examples.json").exists(), reason="nsynth-test-dev not present")
+def test_the_real_flac_dev_set_is_recognised():
+    corpus = fk.read_corpus(DEV_SET)
+    notes = corpus.notes
+    assert corpus.layout == "nsynth-split" and not corpus.problems
+    assert len(notes) == len(json.loads((DEV_SET / "examples.json").read_text()))
+    assert notes["path"].str.endswith(".flac").all() and set(notes["library"]) == {"nsynth"}
+    clip = fk.extract_files([notes["path"].iloc[0]], fk.ExtractionConfig(preset="mfcc40"))[0]
+    assert len(clip) == 1

@@ -308,3 +308,50 @@ def test_segment_corpus_on_an_empty_listing(folders):
     corpus = read_label_folders(folders)
     empty = segment_corpus(type(corpus)(corpus.notes.iloc[:0], [], corpus.root, "folders"), 1.0)
     assert empty.notes.empty and {"source_path", "start", "end"} <= set(empty.notes.columns)
+
+
+# --- listing audio files, libraries, errors ---------------------------------------
+def test_list_audio_files_skips_hidden_files_and_folders_and_sorts(tmp_path):
+    from featurekit.corpus import list_audio_files
+
+    for rel in ["b/2.WAV", "b/1.flac", "a.ogg", ".hidden.wav", ".cache/x.wav", "b/.y/z.mp3",
+                "notes.txt", "b/c/3.aiff"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"")
+    got = [p.relative_to(tmp_path).as_posix() for p in fk.list_audio_files(tmp_path)]
+    assert got == ["a.ogg", "b/1.flac", "b/2.WAV", "b/c/3.aiff"]
+    assert list_audio_files(tmp_path / "b" / ".y") == [tmp_path / "b" / ".y" / "z.mp3"]
+    with pytest.raises(fk.CorpusError, match="not a folder"):
+        list_audio_files(tmp_path / "a.ogg")
+
+
+def test_library_column_of_manifests_and_folders(folders, tmp_path):
+    man = tmp_path / "m.csv"
+    pd.DataFrame({"path": [str(folders / "guitar" / "guitar0.wav"), str(folders / "guitar" / "guitar1.wav")],
+                  "label": ["guitar", "guitar"], "Library": ["IRMAS", ""]}).to_csv(man, index=False)
+    assert fk.read_corpus(man).notes["library"].fillna("-").tolist() == ["IRMAS", "-"]  # blank: None
+    plain = tmp_path / "p.csv"
+    pd.DataFrame({"path": [str(folders / "guitar" / "guitar0.wav")], "label": ["g"]}).to_csv(plain, index=False)
+    assert fk.read_corpus(plain).notes["library"].isna().all()
+    assert fk.read_corpus(folders).notes["library"].isna().all()
+    fk.extract(man, tmp_path / "o", n_jobs=1, progress=False)
+    assert sorted(fk.load_features(tmp_path / "o")["library"].fillna("-")) == ["-", "IRMAS"]
+
+
+def test_read_manifest_is_the_corpus_manifest_reader():
+    from featurekit.corpus import read_corpus_manifest
+
+    assert fk.read_manifest is read_manifest is read_corpus_manifest is fk.read_corpus_manifest
+
+
+@pytest.mark.parametrize("content", [None, "notes.txt"])
+def test_a_folder_without_notes_names_every_layout_accepted(tmp_path, content):
+    if content:
+        (tmp_path / content).write_text("no audio here")
+    with pytest.raises(fk.CorpusError) as err:
+        fk.read_corpus(tmp_path)
+    msg = str(err.value)
+    for layout in ("folder per label", "CSV or Parquet manifest", "NSynth root",
+                   "one NSynth split", "NSynth-named audio files", ".flac"):
+        assert layout in msg
+    assert "\n" not in msg
