@@ -26,8 +26,9 @@ MELODY_RANGE = (48, 84)
 #: Fraction of each note's time the key is held (the rest is its release).
 LEGATO = 0.9
 
-#: Columns of the manifest :func:`render_music_corpus` writes.
-MUSIC_COLUMNS = ["path", "label", "group", "split", "kind", "soundfont", "program",
+#: Columns of the manifest :func:`render_music_corpus` writes (``library``: the
+#: SoundFont's file stem, read into the table's ``library`` column).
+MUSIC_COLUMNS = ["path", "label", "group", "split", "kind", "library", "program",
                  "second_label", "second_program"]
 
 

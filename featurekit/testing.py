@@ -17,6 +17,9 @@ import soundfile as sf
 
 from .corpus import FAMILIES, SOURCES
 
+#: ``library`` of the instruments :func:`make_tone_corpus` writes.
+TONE_LIBRARY = "featurekit-tones"
+
 #: (odd-harmonic weight, even-harmonic weight, spectral decay per harmonic,
 #:  attack s, decay rate 1/s, noise level) per family.
 _RECIPES = {
@@ -57,8 +60,14 @@ def tone(pitch: int, velocity: int, family: str, rng: np.random.Generator,
 
 def make_tone_corpus(root, *, families=("guitar", "organ", "reed"), instruments_per_family=4,
                      pitches=(48, 60, 72), velocities=(75, 127),
-                     splits=("train", "test"), sample_rate=16000, seed=0) -> Path:
+                     splits=("train", "test"), sample_rate=16000, seed=0,
+                     library: str | None = TONE_LIBRARY) -> Path:
     """Write an NSynth jsonwav corpus of synthetic tones under ``root``.
+
+    Every ``examples.json`` entry names ``library`` (default
+    :data:`TONE_LIBRARY`), so these instruments are never mistaken for real
+    NSynth ones of the same name; ``library=None`` leaves the field out (the
+    reader then says ``"nsynth"``).
 
     Instruments are dealt to ``splits`` round-robin within each family, so
     no instrument is in two splits and every split has every family when
@@ -96,6 +105,8 @@ def make_tone_corpus(root, *, families=("guitar", "organ", "reed"), instruments_
                         "pitch": pitch, "velocity": velocity, "sample_rate": sample_rate,
                         "qualities": [0] * 10, "qualities_str": [],
                     }
+                    if library is not None:
+                        examples[split][note_str]["library"] = library
             instrument += 1
     for split, ex in examples.items():
         (root / f"nsynth-{split}").mkdir(parents=True, exist_ok=True)

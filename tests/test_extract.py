@@ -282,9 +282,9 @@ def test_rerun_removes_half_written_shards_of_a_killed_run(tone_corpus, tmp_path
 DEV_SET = Path("/work/shared/nsynth-test-dev")
 
 
-def small_nsynth(root):
+def small_nsynth(root, **kw):
     return make_tone_corpus(root, families=("organ", "reed"), instruments_per_family=2,
-                            pitches=(60,), velocities=(100,))
+                            pitches=(60,), velocities=(100,), **kw)
 
 
 def to_flac(audio_dir):
@@ -333,7 +333,7 @@ def test_nsynth_named_flac_files_are_read_with_labels_from_names(tmp_path, sampl
 
 
 def test_library_comes_from_examples_json_else_nsynth(tmp_path):
-    root = small_nsynth(tmp_path / "c")
+    root = small_nsynth(tmp_path / "c", library=None)
     meta = root / "nsynth-train" / "examples.json"
     examples = json.loads(meta.read_text())
     first = sorted(examples)[0]
@@ -357,3 +357,9 @@ def test_the_real_flac_dev_set_is_recognised():
     assert notes["path"].str.endswith(".flac").all() and set(notes["library"]) == {"nsynth"}
     clip = fk.extract_files([notes["path"].iloc[0]], fk.ExtractionConfig(preset="mfcc40"))[0]
     assert len(clip) == 1
+
+
+def test_tone_corpus_instruments_carry_their_library(extracted):
+    from featurekit.testing import TONE_LIBRARY
+
+    assert set(fk.load_features(extracted[0])["library"]) == {TONE_LIBRARY}

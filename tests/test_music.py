@@ -47,6 +47,7 @@ def test_music_corpus_manifest_reads_as_a_corpus(tmp_path):
     notes = corpus.notes
     assert len(notes) == 4 and set(notes["label"]) == {"keyboard", "flute"}
     assert set(notes["group"]) == {"TimGM6mb:0", "TimGM6mb:73"}
+    assert set(notes["library"]) == {"TimGM6mb"}
     assert list(pd.read_csv(manifest).columns) == MUSIC_COLUMNS
     mixes = notes[notes["kind"] == "mix"]
     assert set(zip(mixes["label"], mixes["second_label"])) == {("keyboard", "flute"), ("flute", "keyboard")}

@@ -57,6 +57,7 @@ def envelope_attack_time(a: Analysis):
     Parameters
     ----------
     a : Analysis
+        A batch of B clips; reads its 4 ms RMS envelope.
 
     Returns
     -------

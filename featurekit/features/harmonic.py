@@ -121,6 +121,7 @@ def harmonic_f0(a: Analysis):
     Parameters
     ----------
     a : Analysis
+        A batch of B clips; reads its mean spectrum and :func:`pitch`.
 
     Returns
     -------

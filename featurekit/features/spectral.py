@@ -28,6 +28,7 @@ def spectral_centroid(a: Analysis):
     Parameters
     ----------
     a : Analysis
+        A batch of B clips of T frames; reads its magnitude STFT.
 
     Returns
     -------

@@ -20,6 +20,7 @@ def temporal_zcr(a: Analysis):
     Parameters
     ----------
     a : Analysis
+        A batch of B clips of T frames; reads its unwindowed frames.
 
     Returns
     -------
