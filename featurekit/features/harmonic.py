@@ -93,7 +93,7 @@ def pitch(a: Analysis):
 
 
 def partials(a: Analysis):
-    """Power of the first ten harmonics.
+    """Power of the first ten harmonics (computed once per batch).
 
     Returns
     -------
@@ -101,6 +101,10 @@ def partials(a: Analysis):
         Largest mean-spectrum power within one bin of ``k * f0``; 0 above
         Nyquist or when no f0 was found.
     """
+    return a.derived(_find_partials)
+
+
+def _find_partials(a: Analysis):
     f0, _ = pitch(a)
     spec = a.mean_spectrum
     df = a.sr / a.config.n_fft
