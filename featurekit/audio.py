@@ -122,8 +122,9 @@ def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None
     except AudioError:
         raise
     except Exception as exc:  # libsndfile raises several types
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise AudioError(f"not a readable audio file ({msg})") from None
+        from .decode import decode_fallback  # AAC, WMA, video containers (PyAV)
+
+        data, rate, complete = decode_fallback(path, exc, start, n_samples / sample_rate)
     if data.shape[0] == 0:
         raise AudioError("no audio samples (header only)")
     if path.lower().endswith(".wav"):

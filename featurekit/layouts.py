@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from .corpus import NOTE_RE, Corpus
+from .decode import extra_suffixes
 from .errors import ConfigError, CorpusError
 
 #: File name endings listed as audio (the formats libsndfile decodes).
@@ -54,7 +55,8 @@ _RESERVED = {"note_id", "padded", "notes", "error", "source_path", "start", "end
 def is_audio(path) -> bool:
     """True for a visible file whose ending is in :data:`AUDIO_EXTENSIONS`."""
     path = Path(path)
-    return not path.name.startswith(".") and path.suffix.lower() in AUDIO_EXTENSIONS
+    suffix = path.suffix.lower()
+    return not path.name.startswith(".") and (suffix in AUDIO_EXTENSIONS or suffix in extra_suffixes())
 
 
 def _audio_files(folder: Path):

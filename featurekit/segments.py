@@ -131,8 +131,9 @@ def audio_duration(path) -> float:
     try:
         info = sf.info(path)
     except Exception as exc:  # libsndfile raises several types
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise AudioError(f"not a readable audio file ({msg})") from None
+        from .decode import duration_fallback  # AAC, WMA, video containers (PyAV)
+
+        return duration_fallback(path, exc)
     if info.frames <= 0 or info.samplerate <= 0:
         raise AudioError("no audio samples (header only)")
     return info.frames / info.samplerate
