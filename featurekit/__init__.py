@@ -36,6 +36,8 @@ _LAZY = {
     "read_label_folders": "featurekit.layouts", "read_manifest": "featurekit.layouts",
     "predict_timeline": "featurekit.timeline", "plot_timeline": "featurekit.timeline",
     "render_corpus": "featurekit.synth", "SynthResult": "featurekit.synth",
+    # entry points: scikit-learn, NumPy, your own features, `info`
+    "FeatureExtractor": "featurekit.transformer", "extract_features": "featurekit.arrays",
 }
 
 __all__ = [
