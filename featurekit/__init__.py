@@ -38,6 +38,7 @@ _LAZY = {
     "render_corpus": "featurekit.synth", "SynthResult": "featurekit.synth",
     # entry points: scikit-learn, NumPy, your own features, `info`
     "FeatureExtractor": "featurekit.transformer", "extract_features": "featurekit.arrays",
+    "register_feature": "featurekit.extend", "register_preset": "featurekit.extend",
 }
 
 __all__ = [
