@@ -109,13 +109,17 @@ def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None
     import soundfile as sf
 
     path = os.fspath(path)
-    if not os.path.exists(path):
+    from .tfrecord import record_samples  # a note inside an NSynth TFRecord: "FILE.tfrecord#OFFSET"
+    stored = record_samples(path)
+    if stored is None and not os.path.exists(path):
         raise AudioError("file not found")
-    if os.path.getsize(path) == 0:
+    if stored is None and os.path.getsize(path) == 0:
         raise AudioError("empty file (0 bytes)")
     complete = None
     try:
-        if start is None:
+        if stored is not None:
+            data, rate = stored
+        elif start is None:
             data, rate = sf.read(path, dtype="float32", always_2d=True)
         else:
             data, rate, complete = _read_window(path, float(start), n_samples / sample_rate)

@@ -219,6 +219,11 @@ def read_corpus(root, *, families=None, sources=None, exclude_sources=None,
     families = _check_names(families, FAMILIES, "families")
     sources = _check_names(sources, SOURCES, "sources")
     excluded = _check_names(exclude_sources, SOURCES, "sources") or set()
+    from .tfrecord import is_tfrecord_corpus, read_nsynth_tfrecords  # NSynth as TFRecords
+    if layout == "auto" and is_tfrecord_corpus(root):
+        notes, problems, base = read_nsynth_tfrecords(root, families, sources, excluded,
+                                                      segment_seconds=segment_seconds, hop_seconds=hop_seconds)
+        return Corpus(notes.reindex(columns=NSYNTH_COLUMNS), problems, base, "nsynth-tfrecord")
     kind = detect_layout(root) if check_layout(layout) == "auto" else layout
     if kind == "nsynth":
         corpus = _read_nsynth(root, families, sources, excluded)
