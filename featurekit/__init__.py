@@ -39,6 +39,7 @@ _LAZY = {
     # entry points: scikit-learn, NumPy, your own features, `info`
     "FeatureExtractor": "featurekit.transformer", "extract_features": "featurekit.arrays",
     "register_feature": "featurekit.extend", "register_preset": "featurekit.extend",
+    "info": "featurekit.summary", "format_info": "featurekit.summary",
 }
 
 __all__ = [
