@@ -19,9 +19,10 @@ standard library and NumPy only:
   and small exports.
 
 A TFRecord file, or a folder of them, is a corpus (:func:`read_nsynth_tfrecords`,
-reached through :func:`featurekit.read_corpus`): listing streams through the
-file once (one record in memory at a time) and gives each note the same
-columns as the jsonwav layout.  Its ``path`` is a reference
+reached through :func:`featurekit.read_corpus`): listing walks the file
+record by record, reading each record's metadata and seeking over its audio
+(about a kilobyte read per note), checks the framing and the length CRCs,
+and gives each note the same columns as the jsonwav layout.  Its ``path`` is a reference
 ``/abs/nsynth-test.tfrecord#<byte offset>`` that
 :func:`featurekit.audio.read_clip` resolves with :func:`record_samples`, so
 extraction reads each note's samples straight from the record, in any
@@ -132,6 +133,103 @@ def _records(path):
             offset = nxt
 
 
+#: Map entries larger than this are skipped unread when only metadata is wanted.
+SKIP_BYTES = 16384
+
+
+def _file_varint(fh):
+    result = shift = 0
+    while True:
+        b = fh.read(1)
+        if not b:
+            raise ValueError("truncated varint")
+        result |= (b[0] & 0x7F) << shift
+        if not b[0] & 0x80:
+            return result
+        shift += 7
+        if shift > 63:
+            raise ValueError("varint longer than 10 bytes")
+
+
+def _metadata_bytes(fh, start: int, length: int, skip) -> bytes:
+    """The record's Example with the ``skip`` features left out, read from ``fh``.
+
+    Walks Example -> Features -> map entries on the file; an entry larger
+    than :data:`SKIP_BYTES` whose key is in ``skip`` (the 64,000 audio
+    samples) is seeked over, so listing reads about a kilobyte per note.
+    Returns a serialized Example holding the other entries.
+    """
+    end = start + length
+    fh.seek(start)
+    kept = []
+    while fh.tell() < end:
+        key = _file_varint(fh)
+        size = _file_varint(fh) if key & 7 == 2 else None
+        if size is None:
+            raise ValueError("unexpected field in tf.train.Example")
+        if key >> 3 != 1:  # not Example.features: skip it
+            fh.seek(size, 1)
+            continue
+        features_end = fh.tell() + size
+        while fh.tell() < features_end:
+            ekey = _file_varint(fh)
+            esize = _file_varint(fh)
+            if ekey != (1 << 3 | 2):
+                fh.seek(esize, 1)
+                continue
+            entry_start = fh.tell()
+            if esize > SKIP_BYTES:
+                head = fh.read(min(esize, 256))
+                name = next((bytes(v) for f, w, v in _fields_prefix(head) if f == 1 and w == 2), None)
+                if name is not None and name.decode("utf-8", "replace") in skip:
+                    fh.seek(entry_start + esize)
+                    continue
+                fh.seek(entry_start)
+            kept.append(_delimited(1, fh.read(esize)))
+        if fh.tell() != features_end:
+            raise ValueError("map entry runs past the Features message")
+    if fh.tell() != end:
+        raise ValueError("field runs past the record")
+    return _delimited(1, b"".join(kept))
+
+
+def _fields_prefix(buf):
+    """Like :func:`_fields` on a message prefix: stops at the first field cut off."""
+    try:
+        yield from _fields(memoryview(buf))
+    except ValueError:
+        return
+
+
+def _headers(path, skip):
+    """Yield (offset, metadata Example bytes or None, error or None) per record.
+
+    Checks the framing and each length's CRC, not the data's (the data CRC
+    is checked when the note's audio is read, :func:`record_samples`).
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        offset = 0
+        while offset < size:
+            fh.seek(offset)
+            head = fh.read(12)
+            if len(head) < 12:
+                raise CorpusError(f"{path}: truncated record header at byte {offset}")
+            length, length_crc = struct.unpack("<QI", head)
+            if masked_crc(head[:8]) != length_crc:
+                raise CorpusError(f"{path}: corrupt record length at byte {offset} (CRC mismatch)")
+            nxt = offset + 16 + length
+            if nxt > size:
+                raise CorpusError(f"{path}: truncated record at byte {offset} "
+                                  f"(declares {length} bytes, file ends first)")
+            try:
+                yield offset, _metadata_bytes(fh, offset + 12, length, skip), None
+            except ValueError as exc:
+                yield offset, None, f"malformed record at byte {offset} ({exc})"
+            offset = nxt
+
+
 def iter_records(path):
     """Yield ``(byte offset, data)`` for each record of a TFRecord file, streaming.
 
@@ -228,6 +326,8 @@ def _parse_feature(buf):
                     continue
                 if w == 0:
                     out.append(_signed(v))
+                elif len(v) and max(v) < 0x80:  # every value fits one byte (flags, small ints)
+                    out.extend(v)
                 else:
                     pos = 0
                     while pos < len(v):
@@ -422,7 +522,9 @@ def read_nsynth_tfrecords(root, families=None, sources=None, exclude_sources=Non
         (the record's, else ``"nsynth"``) and ``path``
         (``<abs file>#<byte offset>``, see :func:`record_samples`).
     problems : list of (note_id, path, error)
-        Records that fail their CRC, lack NSynth fields, or repeat a note.
+        Malformed records, records lacking NSynth fields, repeated notes.
+        (A record whose data fails its CRC becomes a failure when its
+        audio is read: listing does not read the audio.)
     base : Path
         The folder (or the file) the corpus was read from.
 
@@ -446,7 +548,7 @@ def read_nsynth_tfrecords(root, families=None, sources=None, exclude_sources=Non
     for file in files:
         file = file.resolve()
         split = split_of(file)
-        for offset, data, error in _records(file):
+        for offset, data, error in _headers(file, skip={"audio"}):
             n_records += 1
             ref = f"{file}{REF_SEP}{offset}"
             where = f"{file.name}{REF_SEP}{offset}"
