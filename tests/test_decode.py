@@ -151,3 +151,47 @@ def test_segmenting_an_m4a(tmp_path):
     encode(root / "x" / "long.m4a", tone(440, seconds=3.0))
     corpus = fk.read_corpus(root, segment_seconds=1.0)
     assert len(corpus.notes) == 3 and not corpus.problems
+
+
+def test_wma_is_decoded(tmp_path):
+    p = tmp_path / "a.wma"
+    y = tone(440, sr=44100).astype(np.float32)
+    with av.open(str(p), "w", format="asf") as out:
+        stream = out.add_stream("wmav2", rate=44100, layout="mono")
+        stream.bit_rate = 64000
+        frame = av.AudioFrame.from_ndarray(y[None, :], format="fltp", layout="mono")
+        frame.sample_rate = 44100
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    clip = read_clip(p, SR, SR // 2)
+    assert abs(peak_hz(clip.samples) - 440) < 3
+
+
+def _video(path, with_audio):
+    with av.open(str(path), "w", format="mp4") as out:
+        video = out.add_stream("mpeg4", rate=10)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        audio = out.add_stream("aac", rate=SR, layout="mono") if with_audio else None
+        for _ in range(10):
+            for packet in video.encode(av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8),
+                                                                  format="rgb24")):
+                out.mux(packet)
+        if audio is not None:
+            frame = av.AudioFrame.from_ndarray(tone(880).astype(np.float32)[None, :], format="fltp",
+                                               layout="mono")
+            frame.sample_rate = SR
+            for packet in [*audio.encode(frame), *audio.encode(None)]:
+                out.mux(packet)
+        for packet in video.encode(None):
+            out.mux(packet)
+    return path
+
+
+def test_audio_track_of_a_video(tmp_path):
+    clip = read_clip(_video(tmp_path / "v.mp4", with_audio=True), SR, SR)
+    assert abs(peak_hz(clip.samples) - 880) < 2
+
+
+def test_video_without_audio_says_so(tmp_path):
+    with pytest.raises(AudioError, match=r"\.mp4 \(container .*\) holds no audio stream"):
+        read_clip(_video(tmp_path / "silent.mp4", with_audio=False), SR, SR)

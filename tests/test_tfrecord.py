@@ -183,3 +183,9 @@ def test_cli_extract_tfrecord(pair, tmp_path):
                                    "-j", "1", "-q", "--families", "guitar,reed"])
     assert res.exit_code == 0, res.output
     assert len(fk.load_features(tmp_path / "o")) == 2
+
+
+def test_info_on_a_tfrecord(pair):
+    s = fk.info(pair[1])
+    assert s["layout"] == "nsynth-tfrecord" and s["n_notes"] == 11
+    assert s["sample_rates"] == {"16000": 11} and s["counts"]["split"] == {"test": 11}
