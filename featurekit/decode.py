@@ -135,7 +135,8 @@ def decode_with_pyav(path, start: float | None = None, seconds: float | None = N
         msg = getattr(exc, "strerror", None) or str(exc).splitlines()[0] or type(exc).__name__
         raise AudioError(f"cannot decode {_describe(path, container, stream)}: {msg}") from None
     if not chunks:
-        data = np.zeros((0, stream.codec_context.channels or 1), np.float32)
+        layout = getattr(stream.codec_context, "layout", None)
+        data = np.zeros((0, max(1, len(getattr(layout, "channels", ())))), np.float32)
     else:
         data = np.concatenate(chunks, axis=1).T
     if wanted is not None:
