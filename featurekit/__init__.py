@@ -37,6 +37,10 @@ _LAZY = {
     "read_corpus_manifest": "featurekit.corpus", "list_audio_files": "featurekit.corpus",
     "predict_timeline": "featurekit.timeline", "plot_timeline": "featurekit.timeline",
     "render_corpus": "featurekit.synth", "SynthResult": "featurekit.synth",
+    # entry points: scikit-learn, NumPy, your own features, `info`
+    "FeatureExtractor": "featurekit.transformer", "extract_features": "featurekit.arrays",
+    "register_feature": "featurekit.extend", "register_preset": "featurekit.extend",
+    "info": "featurekit.summary", "format_info": "featurekit.summary",
 }
 
 __all__ = [

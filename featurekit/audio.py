@@ -123,7 +123,9 @@ def audio_duration(path) -> float:
     try:
         info = sf.info(path)
     except Exception as exc:  # libsndfile raises several types
-        raise unreadable(exc) from None
+        from .decode import duration_fallback  # AAC, WMA, video containers (PyAV)
+
+        return duration_fallback(path, exc)
     if info.frames <= 0 or info.samplerate <= 0:
         raise AudioError(NO_SAMPLES)
     return info.frames / info.samplerate
@@ -154,17 +156,26 @@ def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None
     """
     import soundfile as sf
 
-    path = check_audio_file(path)
+    path = os.fspath(path)
+    from .tfrecord import record_samples  # a note inside an NSynth TFRecord: "FILE.tfrecord#OFFSET"
+
+    stored = record_samples(path)
+    if stored is None:
+        path = check_audio_file(path)
     complete = None
     try:
-        if start is None:
+        if stored is not None:
+            data, rate = stored
+        elif start is None:
             data, rate = sf.read(path, dtype="float32", always_2d=True)
         else:
             data, rate, complete = _read_window(path, float(start), n_samples / sample_rate)
     except AudioError:
         raise
     except Exception as exc:  # libsndfile raises several types
-        raise unreadable(exc) from None
+        from .decode import decode_fallback  # AAC, WMA, video containers (PyAV)
+
+        data, rate, complete = decode_fallback(path, exc, start, n_samples / sample_rate)
     if data.shape[0] == 0:
         raise AudioError(NO_SAMPLES)
     if path.lower().endswith(".wav"):

@@ -28,6 +28,7 @@ COMMANDS = {
     "importances": ("importances", "Feature importances of a saved model, as a table and a plot."),
     "report": ("report", "One-page HTML/Markdown report of a saved model."),
     "compare": ("compare", "Compare saved models side by side."),
+    "info": ("info", "Summarise a corpus, a feature table or a model (text or JSON)."),
 }
 
 #: Exit code when a run finished but some inputs failed (recorded, not fatal).

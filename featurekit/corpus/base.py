@@ -105,8 +105,11 @@ def parse_note_str(note_str: str) -> dict:
 
 def is_audio(path) -> bool:
     """True for a visible file name whose ending is in :data:`AUDIO_EXTENSIONS`."""
+    from ..decode import extra_suffixes  # what PyAV adds (AAC, WMA, video containers) when installed
+
     path = Path(path)
-    return not path.name.startswith(".") and path.suffix.lower() in AUDIO_EXTENSIONS
+    suffix = path.suffix.lower()
+    return not path.name.startswith(".") and (suffix in AUDIO_EXTENSIONS or suffix in extra_suffixes())
 
 
 def iter_audio_files(folder):

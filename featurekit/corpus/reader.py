@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ConfigError, CorpusError
+from ..schema import DEFAULT_LIBRARY, NSYNTH_COLUMNS
 from .base import (
     FAMILIES,
     NOTE_RE,
@@ -113,6 +114,14 @@ def read_corpus(root, *, families=None, sources=None, exclude_sources=None,
     families = check_names(families, FAMILIES, "families")
     sources = check_names(sources, SOURCES, "sources")
     excluded = check_names(exclude_sources, SOURCES, "sources") or set()
+    from ..tfrecord import is_tfrecord_corpus, read_nsynth_tfrecords  # NSynth as TFRecords
+
+    if layout == "auto" and is_tfrecord_corpus(root):
+        notes, problems, base = read_nsynth_tfrecords(root, families, sources, excluded,
+                                                      segment_seconds=segment_seconds, hop_seconds=hop_seconds)
+        notes = notes.reindex(columns=NSYNTH_COLUMNS)
+        notes["library"] = notes["library"].fillna(DEFAULT_LIBRARY)
+        return Corpus(notes, problems, base, "nsynth-tfrecord")
     kind = detect_layout(root) if check_layout(layout) == "auto" else layout
     if kind == "nsynth":
         corpus = read_nsynth(root, families, sources, excluded)
