@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_models_helpers import make_table, write_spec
+from models_helpers import make_table, write_spec
 
 from featurekit.errors import ConfigError
 from featurekit.models.spec import available_pipelines, load_spec, select_columns

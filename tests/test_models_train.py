@@ -7,12 +7,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from test_models_helpers import make_table, write_spec
+from models_helpers import make_table, write_spec
 
 import featurekit
-from featurekit.errors import ConfigError, ModelError
-from featurekit.models import api
+from featurekit.errors import ConfigError, ModelError, OutputError
+from featurekit.models import harness
 from featurekit.models.artifact import MODEL_FILE
+from featurekit.models.metrics import plain
 
 SEARCH = """
 [features]
@@ -114,7 +115,7 @@ def test_leaky_split_says_so_in_the_metrics():
 @pytest.mark.parametrize("target", ["instrument_source_str", "pitch"])
 def test_other_targets_train(table, target):
     result = featurekit.train(table, "logreg", target=target)
-    assert set(result.model.labels) == {api.plain(v) for v in table[target].unique()}
+    assert set(result.model.labels) == {plain(v) for v in table[target].unique()}
 
 
 def test_unknown_target_is_refused(table):
@@ -167,7 +168,7 @@ def test_failed_save_leaves_nothing_behind(table, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(api, "write_report", boom)
+    monkeypatch.setattr(harness, "write_metric_files", boom)
     with pytest.raises(OSError):
         featurekit.train(table, "logreg", out=tmp_path / "m")
     assert list(tmp_path.iterdir()) == []
@@ -183,8 +184,25 @@ def test_retraining_replaces_an_earlier_model(table, tmp_path):
 def test_a_non_model_directory_is_not_overwritten(table, tmp_path):
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "thesis.tex").write_text("precious")
-    with pytest.raises(ModelError, match="refusing to overwrite"):
+    with pytest.raises(OutputError, match="refusing to replace"):
         featurekit.train(table, "logreg", out=tmp_path / "m")
+    assert (tmp_path / "m" / "thesis.tex").read_text() == "precious"
+
+
+def test_a_model_directory_with_a_users_file_is_not_replaced(table, tmp_path):
+    featurekit.train(table, "logreg", out=tmp_path / "m")
+    (tmp_path / "m" / "notes.txt").write_text("my notes")
+    with pytest.raises(OutputError, match="notes.txt"):
+        featurekit.train(table, "logreg", out=tmp_path / "m", seed=1)
+    assert (tmp_path / "m" / "notes.txt").read_text() == "my notes"
+    assert featurekit.load_model(tmp_path / "m").meta["seed"] == 0
+
+
+def test_a_model_directory_of_an_older_featurekit_is_replaced(table, tmp_path):
+    featurekit.train(table, "logreg", out=tmp_path / "m")
+    (tmp_path / "m" / ".featurekit-output.json").unlink()  # written before owner markers
+    featurekit.train(table, "logreg", out=tmp_path / "m", seed=1)
+    assert featurekit.load_model(tmp_path / "m").meta["seed"] == 1
 
 
 def test_unfittable_data_is_a_one_line_model_error(tmp_path):

@@ -21,17 +21,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..features import parse_column
+
 __all__ = ["NoteNormalizer", "PitchNormalizer", "PITCH_COLUMN"]
 
 #: The estimated fundamental (log2 Hz, 0 when unpitched), used by both.
 PITCH_COLUMN = "harmonic_f0__value__00"
 _HZ_FEATURES = ("spectral_centroid", "spectral_bandwidth", "spectral_rolloff")
 _LEVEL_STATS = ("mean", "median", "min", "max")
-
-
-def _split(name):
-    feature, stat, idx = name.split("__")
-    return feature, stat, int(idx)
 
 
 class NoteNormalizer(TransformerMixin, BaseEstimator):
@@ -67,7 +64,7 @@ class NoteNormalizer(TransformerMixin, BaseEstimator):
         rms_ref = pos.get("temporal_rms__max__00", pos.get("temporal_rms__mean__00"))
         c0_ref = pos.get("mfcc__max__00")
         for i, c in enumerate(columns):
-            feature, stat, idx = _split(c)
+            _, feature, stat, idx = parse_column(c)
             if feature == "mfcc" and idx == 0 and stat in _LEVEL_STATS:
                 if c0_ref is None or i == c0_ref:
                     continue  # absolute level: dropped
