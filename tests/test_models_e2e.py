@@ -84,3 +84,42 @@ def test_only_unreadable_wavs_is_a_one_line_error(trained, tmp_path):
     result = CliRunner().invoke(cli, ["predict", str(trained / "model"), str(bad)])
     assert result.exit_code == 1 and "no file could be read" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.fixture(scope="module")
+def odd_wavs(tmp_path_factory):
+    import numpy as np
+    import soundfile as sf
+
+    d = tmp_path_factory.mktemp("odd")
+    sr = 16000
+    t = np.arange(10 * sr) / sr
+    files = {"silent.wav": np.zeros(4 * sr), "one-sample.wav": np.array([0.5]),
+             "long.wav": 0.3 * np.sin(2 * np.pi * 440 * t)}
+    for name, y in files.items():
+        sf.write(d / name, y.astype(np.float32), sr)
+    return {name: d / name for name in files}
+
+
+def test_predict_warns_on_silent_short_and_long_input(trained, odd_wavs):
+    result = featurekit.predict(trained / "model", [odd_wavs[n] for n in sorted(odd_wavs)])
+    warning = dict(zip(result.predictions["path"].map(lambda p: p.rsplit("/", 1)[-1]),
+                       result.predictions["warning"]))
+    assert warning["silent.wav"].startswith("silent")
+    assert warning["one-sample.wav"].startswith("too short")
+    assert "--timeline" in warning["long.wav"] and "first 4 s of 10.0 s" in warning["long.wav"]
+
+
+def test_predict_cli_prints_input_warnings(trained, odd_wavs, test_wavs):
+    result = CliRunner().invoke(cli, ["predict", str(trained / "model"), str(odd_wavs["silent.wav"]),
+                                      str(test_wavs[0])])
+    assert result.exit_code == 0
+    assert "featurekit: warning:" in result.stderr and "silent" in result.stderr
+    assert "warning" in result.stdout.splitlines()[0]  # the column, as the library's frame
+
+
+def test_predict_without_warnings_prints_no_warning_column(trained, test_wavs):
+    expected = featurekit.predict(trained / "model", test_wavs[:2])
+    assert (expected.predictions["warning"] == "").all()
+    result = CliRunner().invoke(cli, ["predict", str(trained / "model"), *map(str, test_wavs[:2])])
+    assert "warning" not in result.stdout and result.stderr == ""

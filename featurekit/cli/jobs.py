@@ -15,10 +15,13 @@ from ..errors import ConfigError
 __all__ = ["jobs_option", "check_jobs"]
 
 
-def check_jobs(value, flag="--jobs"):
-    """``value`` if it is None, a positive count or -1; else a :class:`ConfigError`."""
+def check_jobs(value):
+    """``value`` if it is None, a positive count or -1; else a :class:`ConfigError`.
+
+    The message names ``--jobs`` also when the hidden alias ``--n-jobs`` was used.
+    """
     if value is not None and not (value >= 1 or value == -1):
-        raise ConfigError(f"{flag} must be a positive number of workers or -1 (all cores), "
+        raise ConfigError(f"--jobs must be a positive number of workers or -1 (all cores), "
                           f"got {value}")
     return value
 
@@ -30,7 +33,7 @@ def jobs_option(default=None, help="Workers to use (-1: all cores)."):
         @functools.wraps(f)
         def wrapper(*args, n_jobs_alias=None, **kwargs):
             if n_jobs_alias is not None:
-                kwargs["n_jobs"] = check_jobs(n_jobs_alias, "--n-jobs")
+                kwargs["n_jobs"] = check_jobs(n_jobs_alias)
             else:
                 kwargs["n_jobs"] = check_jobs(kwargs.get("n_jobs"))
             return f(*args, **kwargs)
