@@ -123,3 +123,14 @@ def test_predict_without_warnings_prints_no_warning_column(trained, test_wavs):
     assert (expected.predictions["warning"] == "").all()
     result = CliRunner().invoke(cli, ["predict", str(trained / "model"), *map(str, test_wavs[:2])])
     assert "warning" not in result.stdout and result.stderr == ""
+
+
+def test_predict_skips_hidden_files_in_a_folder(trained, test_wavs, tmp_path):
+    import shutil
+
+    shutil.copy(test_wavs[0], tmp_path / "a.wav")
+    (tmp_path / ".trash").mkdir()
+    shutil.copy(test_wavs[1], tmp_path / ".trash" / "b.wav")
+    shutil.copy(test_wavs[1], tmp_path / "._a.wav")  # macOS resource-fork twin
+    result = featurekit.predict(trained / "model", tmp_path)
+    assert [p.rsplit("/", 1)[-1] for p in result.predictions["path"]] == ["a.wav"]

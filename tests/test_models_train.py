@@ -211,3 +211,61 @@ def test_unfittable_data_is_a_one_line_model_error(tmp_path):
     table[cols] = np.nan
     with pytest.raises(ModelError, match="fitting pipeline 'logreg' failed"):
         featurekit.train(table, "logreg")
+
+
+class _ProbeKind:
+    """A model kind for the harness that records what its fits ran under."""
+
+    name = "probe"
+
+    def __init__(self, fail=False):
+        self.fail, self.threads, self.columns = fail, [], None
+
+    def check(self):
+        pass
+
+    def prepare(self, table, source):
+        return table
+
+    def model_input(self, table):
+        from featurekit.models.inputs import ColumnInput
+
+        self.columns = [c for c in table.columns if "__" in c][:5]
+        return ColumnInput(self.columns)
+
+    def fit(self, X, y, rows, *, plan, table, seed, n_jobs):
+        from sklearn.linear_model import LogisticRegression
+        from threadpoolctl import threadpool_info
+
+        self.threads.append({i["num_threads"] for i in threadpool_info()})
+        if self.fail:
+            raise ValueError("too few rows\nsecond line")
+        return LogisticRegression().fit(X[rows], y[rows]), None
+
+    def split_info(self, final, chosen):
+        return {}
+
+    def meta(self, final):
+        return {"feature_columns": self.columns}
+
+    def fingerprint(self, table, target, X):
+        return harness.fingerprint(table, self.columns, target)
+
+    def save_extra(self, final):
+        return None
+
+
+def test_the_harness_caps_threads_at_n_jobs_for_any_kind():
+    kind = _ProbeKind()
+    harness.run_training(kind, make_table(), n_jobs=1)
+    assert kind.threads and all(t <= {1} for t in kind.threads)
+
+
+def test_the_harness_turns_any_kinds_fit_error_into_one_line():
+    with pytest.raises(ModelError, match=r"fitting pipeline 'probe' failed: too few rows$"):
+        harness.run_training(_ProbeKind(fail=True), make_table())
+
+
+def test_cnn_n_jobs_is_validated_like_every_kind():
+    with pytest.raises(ConfigError, match="n_jobs must be a positive number"):
+        featurekit.train(make_table(), "cnn", n_jobs=0)
