@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 from click.testing import CliRunner
-from models_helpers import make_table, write_spec, write_table_dir
+from models_helpers import SEARCH_SPEC, make_table, write_spec, write_table_dir
 
 import featurekit
 from featurekit.cli.main import cli
 from featurekit.errors import ConfigError
-from featurekit.models.metrics import format_metrics
 from featurekit.models.split import FILE_GROUPS_WARNING, plan_split
 
 
@@ -115,22 +112,10 @@ def test_train_help_documents_the_search_grid():
     assert "[search.grid]" in help_text and "docs/pipelines.md" in help_text
 
 
-SEARCH = """
-[features]
-preset = "default"
-[classifier]
-kind = "logreg"
-[search]
-cv = 2
-[search.grid]
-C = [0.01, 1.0]
-"""
-
-
 def test_train_prints_the_chosen_grid_point(tmp_path):
     feats = write_table_dir(make_table(), tmp_path / "f")
     result = _run("train", "logreg", "--features", feats, "--out", tmp_path / "m",
-                  "--pipeline", write_spec(tmp_path, SEARCH))
+                  "--pipeline", write_spec(tmp_path, SEARCH_SPEC))
     chosen = featurekit.load_model(tmp_path / "m").metrics["split"]["search"]["chosen"][-1]
     assert f"search: chose C={chosen['classifier__C']!r}" in result.stdout
 

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from models_helpers import make_table, write_spec
+from models_helpers import SEARCH_SPEC, make_table, write_spec
 
 import featurekit
 from featurekit.errors import ConfigError, ModelError, OutputError
@@ -15,16 +15,7 @@ from featurekit.models import harness
 from featurekit.models.artifact import MODEL_FILE
 from featurekit.models.metrics import plain
 
-SEARCH = """
-[features]
-preset = "default"
-[classifier]
-kind = "logreg"
-[search]
-scoring = "f1_macro"
-[search.grid]
-C = [0.001, 1.0]
-"""
+SEARCH = SEARCH_SPEC
 
 SMALL_RF = """
 [features]

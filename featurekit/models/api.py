@@ -27,6 +27,7 @@ from .harness import (
     fit_errors,
     instrument_keys,
     instruments_of,
+    label_column,
     load_table,
     load_tables,
     prediction_frame,
@@ -34,7 +35,7 @@ from .harness import (
     run_training,
     target_labels,
 )
-from .metrics import compute_metrics, plain, sort_labels, write_metric_files
+from .metrics import compute_metrics, sort_labels, write_metric_files
 from .spec import PipelineSpec, load_spec
 
 __all__ = ["train", "evaluate", "predict", "load_model", "format_predictions", "TrainResult",
@@ -191,13 +192,7 @@ def _subset(table, column, wanted, what):
 
 def _true_labels(table, column, model: Model):
     """The true labels in ``column``, mapped to the model's label space (its label values)."""
-    if column not in table.columns:
-        hint = (" (this table has a 'label' column: pass target='label' / --target label)"
-                if "label" in table.columns and column != "label" else "")
-        raise ConfigError(f"the feature table has no target column {column!r}{hint}")
-    y = table[column]
-    if y.isna().any():
-        raise ConfigError(f"target column {column!r} has {int(y.isna().sum())} missing values")
+    y = label_column(table, column)
     if column in TARGETS and column == model.target:
         return target_labels(table, column)
     by_text = {str(lab): lab for lab in model.labels}

@@ -56,7 +56,6 @@ from .columns import (
     ID_COLUMNS,
     INSTRUMENT_COLUMN,
     LIBRARY_COLUMN,
-    SPLIT_COLUMN,
     TARGETS,
 )
 from .metrics import compute_metrics, plain, sort_labels, write_metric_files
@@ -64,7 +63,7 @@ from .split import FIT_ALL_NOTE, fit_all_plan, plan_split
 
 __all__ = [
     "TrainResult", "run_training", "finish_training", "load_table", "load_tables",
-    "target_labels", "config_dict", "fingerprint", "prediction_frame", "instruments_of",
+    "target_labels", "label_column", "config_dict", "fingerprint", "prediction_frame", "instruments_of",
     "instrument_keys", "fit_errors", "fit_context", "resolve_n_jobs", "thread_limit",
     "FIT_ALL_NOTE",
 ]
@@ -166,17 +165,23 @@ def load_tables(sources, prepare=None) -> pd.DataFrame:
     return table
 
 
+def label_column(table, column) -> pd.Series:
+    """The column of true labels, checked: present (else a hint at ``label``), no missing value."""
+    if column not in table.columns:
+        hint = (" (this table has a 'label' column: use --target label / target='label')"
+                if "label" in table.columns and column != "label" else "")
+        raise ConfigError(f"the feature table has no target column {column!r}{hint}")
+    y = table[column]
+    if y.isna().any():
+        raise ConfigError(f"target column {column!r} has {int(y.isna().sum())} missing values")
+    return y
+
+
 def target_labels(table, target):
     """The target column as an int64 or object array, validated (known target, no missing values)."""
     if target not in TARGETS:
         raise ConfigError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
-    if target not in table.columns:
-        hint = (" (this table has a 'label' column: use --target label / target='label')"
-                if "label" in table.columns and target != "label" else "")
-        raise ConfigError(f"the feature table has no target column {target!r}{hint}")
-    y = table[target]
-    if y.isna().any():
-        raise ConfigError(f"target column {target!r} has {int(y.isna().sum())} missing values")
+    y = label_column(table, target)
     if pd.api.types.is_integer_dtype(y) or pd.api.types.is_bool_dtype(y):
         return y.to_numpy(dtype=np.int64)
     return y.astype(str).to_numpy(dtype=object)
