@@ -74,7 +74,8 @@ def test_an_unreadable_wav_is_reported_and_the_rest_predicted(trained, test_wavs
     result = CliRunner().invoke(cli, ["predict", str(trained / "model"), str(test_wavs[0]),
                                       str(bad), "--format", "csv"])
     assert result.exit_code == 3
-    assert result.stderr.startswith(f"featurekit: error: {bad}:") and result.stderr.count("\n") == 1
+    # the run goes on, so this is not an error line
+    assert result.stderr.startswith(f"featurekit: skipped: {bad}:") and result.stderr.count("\n") == 1
     assert len(pd.read_csv(io.StringIO(result.stdout))) == 1
 
 
@@ -134,3 +135,9 @@ def test_predict_skips_hidden_files_in_a_folder(trained, test_wavs, tmp_path):
     shutil.copy(test_wavs[1], tmp_path / "._a.wav")  # macOS resource-fork twin
     result = featurekit.predict(trained / "model", tmp_path)
     assert [p.rsplit("/", 1)[-1] for p in result.predictions["path"]] == ["a.wav"]
+
+
+def test_predict_json_keeps_slashes_unescaped(trained, test_wavs):
+    result = CliRunner().invoke(cli, ["predict", str(trained / "model"), str(test_wavs[0]),
+                                      "--format", "json"])
+    assert "\\/" not in result.stdout and json.loads(result.stdout)[0]["path"] == str(test_wavs[0])

@@ -34,8 +34,8 @@ def command(ctx, model_dir, paths, top_k, fmt, n_jobs, timeline, segment_seconds
     """Predict the label of audio files (or folders of them) with the model in MODEL_DIR.
 
     The features computed are exactly the model's (its extraction config is
-    stored in the model).  Files that cannot be read are reported on stderr and
-    the exit code is 3.  Silent or too-short files, and files longer than the
+    stored in the model).  Files that cannot be read are reported on stderr
+    ("featurekit: skipped: PATH: why"), the others predicted, and the exit code is 3.  Silent or too-short files, and files longer than the
     model's clip (only its first clip is used; see --timeline), get a warning
     on stderr and in the `warning` column.
 
@@ -57,7 +57,7 @@ def command(ctx, model_dir, paths, top_k, fmt, n_jobs, timeline, segment_seconds
         if warning:
             click.echo(f"featurekit: warning: {path}: {warning}", err=True)
     for row in result.failures.itertuples(index=False):
-        click.echo(f"featurekit: error: {row.path}: {row.error}", err=True)
+        click.echo(f"featurekit: skipped: {row.path}: {row.error}", err=True)
     if len(result.failures):
         ctx.exit(EXIT_PARTIAL)
 
