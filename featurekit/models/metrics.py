@@ -110,8 +110,9 @@ def format_metrics(metrics: dict, *, title: str = "") -> str:
         lines.append(f"  search: chose {_chosen(split['search']['chosen'])} "
                      f"(grid {split['search']['grid']})")
     if metrics.get("held_out") is False:
-        lines.append("no held-out score (the model was fitted on every row): "
-                     "run `featurekit evaluate MODEL --features DIR` on notes it never saw")
+        if "featurekit evaluate" not in description:
+            lines.append("no held-out score (the model was fitted on every row): "
+                         "run `featurekit evaluate MODEL --features DIR` on notes it never saw")
         return "\n".join(lines)
     lines += [
         f"accuracy           {metrics['accuracy']:.4f}",
