@@ -72,7 +72,7 @@ def family_model(tmp_path_factory):
 
 def test_evaluate_on_a_label_column(family_model, tmp_path):
     table = make_table().drop(columns=["instrument_family_str"])
-    table["label"] = make_table()["instrument_family_str"]
+    table["label"] = make_table()["instrument_family_str"].str.capitalize()  # "Guitar"
     feats = write_table_dir(table, tmp_path / "f")
     result = _run("evaluate", family_model, "--features", feats, "--target", "label")
     assert result.exit_code == 0, result.output

@@ -120,6 +120,8 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
         Cores to use: the forest classifiers' ``n_jobs`` and the OpenMP/BLAS
         threads of the others (HistGradientBoosting, SVM, the CNN's NumPy
         work, ...); -1: all cores.  Default: the spec's ``n_jobs`` and all cores.
+        (JAX sizes its own CPU thread pool when it starts; set ``XLA_FLAGS``
+        before the first import to cap the CNN's network itself.)
     epochs, frames
         KIND ``"cnn"`` only: the Keras CNN on the time-frequency frames of a
         directory extracted with ``--frames`` (``pip install 'featurekit[cnn]'``);
@@ -196,8 +198,10 @@ def _true_labels(table, column, model: Model):
     if column in TARGETS and column == model.target:
         return target_labels(table, column)
     by_text = {str(lab): lab for lab in model.labels}
+    by_folded = {str(lab).strip().casefold(): lab for lab in model.labels}
     text = y.astype(str).to_numpy()
-    return np.asarray([by_text.get(t, t) for t in text], dtype=object)
+    return np.asarray([by_text.get(t, by_folded.get(t.strip().casefold(), t)) for t in text],
+                      dtype=object)
 
 
 def evaluate(model, features, *, out=None, target: str | None = None, split=None,
@@ -216,7 +220,9 @@ def evaluate(model, features, *, out=None, target: str | None = None, split=None
     target : str, optional
         The column holding the true labels (default: the model's target),
         e.g. ``label`` of a manifest corpus scored by a family model; its
-        values are matched to the model's labels by their text.
+        values are matched to the model's labels by their text (exactly, else
+        ignoring case and surrounding spaces); others count as labels the
+        model cannot predict (a warning says how many notes have them).
     split : str or list of str, optional
         Score only the rows of these values of the ``split`` column (e.g.
         ``"test"``; a comma-separated string works too).
