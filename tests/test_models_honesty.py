@@ -64,6 +64,8 @@ def _with_library(table, library):
 def test_seen_instruments_compare_library_and_name():
     rendered = _with_library(make_table(), "TimGM6mb")
     model = featurekit.train(rendered, "logreg").model
+    assert model.meta["train_instrument_ids"][0].startswith("TimGM6mb/")
+    assert "/" not in model.meta["train_instruments"][0]  # bare names, as before
     real = make_table()  # same instrument_str values, no library column: NSynth's
     assert featurekit.evaluate(model, real).metrics["split"]["seen_instruments"] == 0
     assert featurekit.evaluate(model, _with_library(real, None)).metrics["split"]["seen_instruments"] == 0

@@ -28,6 +28,7 @@ from .columns import TARGETS
 from .harness import (
     config_dict,
     fit_errors,
+    instrument_keys,
     instruments_of,
     load_table,
     prediction_frame,
@@ -39,5 +40,6 @@ __all__ = [
     "train", "evaluate", "predict", "load_model", "load_spec", "available_pipelines",
     "Model", "PipelineSpec", "TrainResult", "EvaluationResult", "PredictResult", "TARGETS",
     # shared building blocks of the training, evaluation and analysis code
-    "load_table", "target_labels", "fit_errors", "config_dict", "instruments_of", "prediction_frame",
+    "load_table", "target_labels", "fit_errors", "config_dict", "instruments_of", "instrument_keys",
+    "prediction_frame",
 ]

@@ -262,8 +262,12 @@ def evaluate(model, features, *, out=None, target: str | None = None, split=None
     idx = np.arange(len(table))
     predictions = prediction_frame(table, idx, y, proba, labels)
 
-    seen = set(model.meta.get("train_instruments", []))
-    keys = instrument_keys(table)
+    if "train_instrument_ids" in model.meta:  # (library, instrument_str) identities
+        seen = set(model.meta["train_instrument_ids"])
+        keys = instrument_keys(table)
+    else:  # models saved before the library column: bare names
+        seen = set(model.meta.get("train_instruments", []))
+        keys = table["instrument_str"].astype(str).to_numpy() if "instrument_str" in table else None
     instruments = set(keys) if keys is not None else set()
     overlap = len(instruments & seen)
     source = ", ".join("a DataFrame" if isinstance(f, pd.DataFrame) else str(f) for f in sources)

@@ -247,11 +247,16 @@ def instrument_keys(table) -> np.ndarray | None:
                                                                names.astype(str)))
 
 
-def instruments_of(table, rows):
-    """The sorted instrument identities (see :func:`instrument_keys`) of the rows ``rows``."""
-    keys = instrument_keys(table)
-    if keys is None:
+def instruments_of(table, rows, *, qualified: bool = False):
+    """The sorted instruments of the rows ``rows``.
+
+    ``instrument_str`` values (``meta["train_instruments"]``), or with
+    ``qualified`` the identities across corpora of :func:`instrument_keys`
+    (``meta["train_instrument_ids"]``).
+    """
+    if INSTRUMENT_COLUMN not in table.columns:
         return []
+    keys = instrument_keys(table) if qualified else table[INSTRUMENT_COLUMN].astype(str).to_numpy()
     return sorted(pd.unique(keys[rows]).tolist())
 
 
@@ -379,6 +384,7 @@ def run_training(kind, features, *, out=None, target: str = "instrument_family_s
         **kind.meta(final),
         "fingerprint": kind.fingerprint(table.iloc[train_rows], target, X[train_rows]),
         "train_instruments": instruments_of(table, train_rows),
+        "train_instrument_ids": instruments_of(table, train_rows, qualified=True),
         "split": plan.info,
         "seed": seed,
         "fit_seconds": round(fit_seconds, 3),
