@@ -260,3 +260,12 @@ def test_the_harness_turns_any_kinds_fit_error_into_one_line():
 def test_cnn_n_jobs_is_validated_like_every_kind():
     with pytest.raises(ConfigError, match="n_jobs must be a positive number"):
         featurekit.train(make_table(), "cnn", n_jobs=0)
+
+
+def test_a_search_whose_every_validation_score_is_nan_still_returns_a_model(tmp_path, monkeypatch):
+    import sklearn.metrics
+
+    monkeypatch.setattr(sklearn.metrics, "get_scorer", lambda name: lambda est, X, y: float("nan"))
+    table = make_table(splits=("train", "valid", "test"))
+    result = featurekit.train(table, None, pipeline=write_spec(tmp_path, SEARCH))
+    assert result.metrics["split"]["search"]["chosen"] == [{"classifier__C": 0.001}]
