@@ -105,3 +105,13 @@ def test_bad_subsets_are_one_line_errors(family_model, tmp_path, option, value, 
     result = _run("evaluate", family_model, "--features", feats, option, value)
     assert result.exit_code == 1 and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_one_note_id_in_two_libraries_is_two_notes(tmp_path):
+    renders, real = make_table(), make_table(seed=1)
+    renders["library"], real["library"] = "FluidR3_GM", "nsynth"
+    result = featurekit.train([renders, real], "logreg", fit_all=True)
+    assert result.model.meta["fingerprint"]["n_rows"] == len(renders) + len(real)
+    real["library"] = "FluidR3_GM"
+    with pytest.raises(ConfigError, match="is in more than one of the feature tables"):
+        featurekit.train([renders, real], "logreg", fit_all=True)

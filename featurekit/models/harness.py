@@ -135,7 +135,8 @@ def load_tables(sources, prepare=None) -> pd.DataFrame:
     ------
     ConfigError
         Two tables extracted with different configs (the message names the
-        first difference) or a note id in two tables.
+        first difference) or a note in two tables (the same ``note_id`` and,
+        when the tables have one, the same ``library``).
     """
     sources = list(sources)
     if not sources:
@@ -159,9 +160,13 @@ def load_tables(sources, prepare=None) -> pd.DataFrame:
     attrs = dict(tables[0].attrs)
     table = pd.concat(tables, ignore_index=True)
     table.attrs = attrs
-    if "note_id" in table.columns and table["note_id"].duplicated().any():
-        dup = table.loc[table["note_id"].duplicated(), "note_id"].iloc[0]
-        raise ConfigError(f"note {dup!r} is in more than one of the feature tables given")
+    if "note_id" in table.columns:
+        # one note in two tables is an error; the same note_id in two libraries is not
+        key = [c for c in (LIBRARY_COLUMN, "note_id") if c in table.columns]
+        dup = table[key].astype(str).duplicated()
+        if dup.any():
+            raise ConfigError(f"note {table.loc[dup, 'note_id'].iloc[0]!r} is in more than one "
+                              f"of the feature tables given")
     return table
 
 
