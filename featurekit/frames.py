@@ -28,6 +28,10 @@ feature shard, so every note in the feature table has its matrix; the
 (rare) leftovers of an interrupted run are ignored on reading.  Parquet is
 columnar, so :func:`featurekit.load_features` never reads the matrices, and
 :func:`iter_frames` streams them shard by shard.
+
+This module holds the computation (:func:`compute_frames`) and the storage
+(:func:`write_frames` ... :func:`attach_frames`) only; how a model reads frames
+is its input adapter, :class:`featurekit.cnn.inputs.FramesInput`.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from .errors import ConfigError, CorpusError
 __all__ = [
     "FRAME_KINDS", "DEFAULT_FRAMES", "FRAMES_DIR", "FRAMES_COLUMN", "frame_shape",
     "check_frames", "pool_time", "compute_frames", "frames_shard", "write_frames", "iter_frames",
-    "load_frames", "frames_kind", "attach_frames", "frames_matrix",
+    "load_frames", "frames_kind", "attach_frames",
 ]
 
 FRAME_KINDS = ("mfcc", "logmel")
@@ -129,7 +133,7 @@ def compute_frames(analysis) -> np.ndarray:
     return np.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0, copy=False)
 
 
-# --- storage ----------------------------------------------------------------
+# --- storage (DIR/frames, written by extraction) ----------------------------------------------------------------
 def frames_shard(note_ids, frames: np.ndarray) -> pa.Table:
     """Arrow table ``note_id, frames`` (fixed-size float32 lists) of one shard.
 
@@ -302,33 +306,3 @@ def attach_frames(table: pd.DataFrame, path, kind: str | None = None) -> pd.Data
     out = table.copy()
     out[FRAMES_COLUMN] = list(frames)
     return out
-
-
-def frames_matrix(table: pd.DataFrame, shape) -> np.ndarray:
-    """Stack a table's ``frames`` column into an array.
-
-    Parameters
-    ----------
-    table : DataFrame
-        With a ``frames`` column of (F, T) arrays (see :func:`attach_frames`;
-        :func:`featurekit.extract_files` adds one when the config has frames).
-    shape : (int, int)
-        The (F, T) every matrix must have.
-
-    Returns
-    -------
-    ndarray, shape (n, F, T), float32
-    """
-    from .errors import ModelError
-
-    if FRAMES_COLUMN not in table.columns:
-        raise ModelError("the model reads time-frequency frames, but the table has no 'frames' "
-                         "column (use featurekit.frames.attach_frames or a feature directory "
-                         "extracted with --frames)")
-    shape = tuple(shape)
-    if len(table) == 0:
-        return np.zeros((0, *shape), np.float32)
-    x = np.stack([np.asarray(v, dtype=np.float32).reshape(-1) for v in table[FRAMES_COLUMN]])
-    if x.shape[1] != shape[0] * shape[1]:
-        raise ModelError(f"frames of {x.shape[1]} values do not fit the model's {shape} input")
-    return x.reshape((len(table), *shape))

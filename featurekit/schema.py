@@ -145,7 +145,7 @@ GROUP_COLUMNS = ("group", "instrument_str", "instrument")
 INSTRUMENT_KEY = ("library", "instrument_str")
 
 #: Metadata copied next to predictions when present.
-ID_COLUMNS = ("note_id", "path", "split", "instrument_str", "pitch", "velocity",
+ID_COLUMNS = ("note_id", "path", "split", "library", "instrument_str", "pitch", "velocity",
               "group", "source_path", "start", "end")
 
 

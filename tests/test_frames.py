@@ -22,11 +22,11 @@ from featurekit.frames import (
     compute_frames,
     frame_shape,
     frames_kind,
-    frames_matrix,
     iter_frames,
     load_frames,
     pool_time,
 )
+from featurekit.cnn.inputs import frames_matrix
 from featurekit.testing import make_tone_corpus
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from test_models_helpers import make_table
+from models_helpers import make_table
 
 import featurekit
 from featurekit.cli.main import cli

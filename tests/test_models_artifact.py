@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import skops.io as sio
-from test_models_helpers import make_table
+from models_helpers import make_table
 
 import featurekit
 from featurekit.errors import ModelError

@@ -74,7 +74,8 @@ def test_an_unreadable_wav_is_reported_and_the_rest_predicted(trained, test_wavs
     result = CliRunner().invoke(cli, ["predict", str(trained / "model"), str(test_wavs[0]),
                                       str(bad), "--format", "csv"])
     assert result.exit_code == 3
-    assert result.stderr.startswith(f"featurekit: error: {bad}:") and result.stderr.count("\n") == 1
+    # the run goes on, so this is not an error line
+    assert result.stderr.startswith(f"featurekit: skipped: {bad}:") and result.stderr.count("\n") == 1
     assert len(pd.read_csv(io.StringIO(result.stdout))) == 1
 
 
@@ -84,3 +85,59 @@ def test_only_unreadable_wavs_is_a_one_line_error(trained, tmp_path):
     result = CliRunner().invoke(cli, ["predict", str(trained / "model"), str(bad)])
     assert result.exit_code == 1 and "no file could be read" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.fixture(scope="module")
+def odd_wavs(tmp_path_factory):
+    import numpy as np
+    import soundfile as sf
+
+    d = tmp_path_factory.mktemp("odd")
+    sr = 16000
+    t = np.arange(10 * sr) / sr
+    files = {"silent.wav": np.zeros(4 * sr), "one-sample.wav": np.array([0.5]),
+             "long.wav": 0.3 * np.sin(2 * np.pi * 440 * t)}
+    for name, y in files.items():
+        sf.write(d / name, y.astype(np.float32), sr)
+    return {name: d / name for name in files}
+
+
+def test_predict_warns_on_silent_short_and_long_input(trained, odd_wavs):
+    result = featurekit.predict(trained / "model", [odd_wavs[n] for n in sorted(odd_wavs)])
+    warning = dict(zip(result.predictions["path"].map(lambda p: p.rsplit("/", 1)[-1]),
+                       result.predictions["warning"]))
+    assert warning["silent.wav"].startswith("silent")
+    assert warning["one-sample.wav"].startswith("too short")
+    assert "--timeline" in warning["long.wav"] and "first 4 s of 10.0 s" in warning["long.wav"]
+
+
+def test_predict_cli_prints_input_warnings(trained, odd_wavs, test_wavs):
+    result = CliRunner().invoke(cli, ["predict", str(trained / "model"), str(odd_wavs["silent.wav"]),
+                                      str(test_wavs[0])])
+    assert result.exit_code == 0
+    assert "featurekit: warning:" in result.stderr and "silent" in result.stderr
+    assert "warning" in result.stdout.splitlines()[0]  # the column, as the library's frame
+
+
+def test_predict_without_warnings_prints_no_warning_column(trained, test_wavs):
+    expected = featurekit.predict(trained / "model", test_wavs[:2])
+    assert (expected.predictions["warning"] == "").all()
+    result = CliRunner().invoke(cli, ["predict", str(trained / "model"), *map(str, test_wavs[:2])])
+    assert "warning" not in result.stdout and result.stderr == ""
+
+
+def test_predict_skips_hidden_files_in_a_folder(trained, test_wavs, tmp_path):
+    import shutil
+
+    shutil.copy(test_wavs[0], tmp_path / "a.wav")
+    (tmp_path / ".trash").mkdir()
+    shutil.copy(test_wavs[1], tmp_path / ".trash" / "b.wav")
+    shutil.copy(test_wavs[1], tmp_path / "._a.wav")  # macOS resource-fork twin
+    result = featurekit.predict(trained / "model", tmp_path)
+    assert [p.rsplit("/", 1)[-1] for p in result.predictions["path"]] == ["a.wav"]
+
+
+def test_predict_json_keeps_slashes_unescaped(trained, test_wavs):
+    result = CliRunner().invoke(cli, ["predict", str(trained / "model"), str(test_wavs[0]),
+                                      "--format", "json"])
+    assert "\\/" not in result.stdout and json.loads(result.stdout)[0]["path"] == str(test_wavs[0])

@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
-from test_models_helpers import FAST_SPEC, make_table, write_spec
+from models_helpers import FAST_SPEC, make_table, write_spec
 
 from featurekit.models.pipeline import build_pipeline
 from featurekit.models.resample import AdaptiveSMOTE

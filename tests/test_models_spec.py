@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_models_helpers import make_table, write_spec
+from models_helpers import make_table, write_spec
 
 from featurekit.errors import ConfigError
 from featurekit.models.spec import available_pipelines, load_spec, select_columns
@@ -117,3 +117,15 @@ def test_classic_recipe_on_a_default_table_says_which_preset_to_extract():
 def test_preset_selection_on_a_smaller_table_names_the_missing_features():
     with pytest.raises(ConfigError, match="lacks features of preset 'default'"):
         select_columns(load_spec("rf"), make_table(preset="mfcc40").columns)
+
+
+def test_the_spec_in_docs_pipelines_md_loads(tmp_path):
+    import re
+    from pathlib import Path
+
+    from featurekit.models.pipeline import search_grid
+
+    text = (Path(__file__).parents[1] / "docs" / "pipelines.md").read_text()
+    toml = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
+    spec = load_spec(write_spec(tmp_path, toml, "doc.toml"))
+    assert search_grid(spec) == {"classifier__C": [0.01, 0.1, 1.0], "smote__k_neighbors": [3, 5]}

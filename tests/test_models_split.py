@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_models_helpers import make_table
+from models_helpers import make_table
 
 from featurekit.errors import ConfigError
 from featurekit.models.split import LEAKY_WARNING, plan_split

@@ -7,23 +7,15 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from test_models_helpers import make_table, write_spec
+from models_helpers import SEARCH_SPEC, make_table, write_spec
 
 import featurekit
-from featurekit.errors import ConfigError, ModelError
-from featurekit.models import api
+from featurekit.errors import ConfigError, ModelError, OutputError
+from featurekit.models import harness
 from featurekit.models.artifact import MODEL_FILE
+from featurekit.models.metrics import plain
 
-SEARCH = """
-[features]
-preset = "default"
-[classifier]
-kind = "logreg"
-[search]
-scoring = "f1_macro"
-[search.grid]
-C = [0.001, 1.0]
-"""
+SEARCH = SEARCH_SPEC
 
 SMALL_RF = """
 [features]
@@ -114,7 +106,7 @@ def test_leaky_split_says_so_in_the_metrics():
 @pytest.mark.parametrize("target", ["instrument_source_str", "pitch"])
 def test_other_targets_train(table, target):
     result = featurekit.train(table, "logreg", target=target)
-    assert set(result.model.labels) == {api.plain(v) for v in table[target].unique()}
+    assert set(result.model.labels) == {plain(v) for v in table[target].unique()}
 
 
 def test_unknown_target_is_refused(table):
@@ -167,7 +159,7 @@ def test_failed_save_leaves_nothing_behind(table, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError("disk full")
 
-    monkeypatch.setattr(api, "write_report", boom)
+    monkeypatch.setattr(harness, "write_metric_files", boom)
     with pytest.raises(OSError):
         featurekit.train(table, "logreg", out=tmp_path / "m")
     assert list(tmp_path.iterdir()) == []
@@ -183,8 +175,25 @@ def test_retraining_replaces_an_earlier_model(table, tmp_path):
 def test_a_non_model_directory_is_not_overwritten(table, tmp_path):
     (tmp_path / "m").mkdir()
     (tmp_path / "m" / "thesis.tex").write_text("precious")
-    with pytest.raises(ModelError, match="refusing to overwrite"):
+    with pytest.raises(OutputError, match="refusing to replace"):
         featurekit.train(table, "logreg", out=tmp_path / "m")
+    assert (tmp_path / "m" / "thesis.tex").read_text() == "precious"
+
+
+def test_a_model_directory_with_a_users_file_is_not_replaced(table, tmp_path):
+    featurekit.train(table, "logreg", out=tmp_path / "m")
+    (tmp_path / "m" / "notes.txt").write_text("my notes")
+    with pytest.raises(OutputError, match="notes.txt"):
+        featurekit.train(table, "logreg", out=tmp_path / "m", seed=1)
+    assert (tmp_path / "m" / "notes.txt").read_text() == "my notes"
+    assert featurekit.load_model(tmp_path / "m").meta["seed"] == 0
+
+
+def test_a_model_directory_of_an_older_featurekit_is_replaced(table, tmp_path):
+    featurekit.train(table, "logreg", out=tmp_path / "m")
+    (tmp_path / "m" / ".featurekit-output.json").unlink()  # written before owner markers
+    featurekit.train(table, "logreg", out=tmp_path / "m", seed=1)
+    assert featurekit.load_model(tmp_path / "m").meta["seed"] == 1
 
 
 def test_unfittable_data_is_a_one_line_model_error(tmp_path):
@@ -193,3 +202,70 @@ def test_unfittable_data_is_a_one_line_model_error(tmp_path):
     table[cols] = np.nan
     with pytest.raises(ModelError, match="fitting pipeline 'logreg' failed"):
         featurekit.train(table, "logreg")
+
+
+class _ProbeKind:
+    """A model kind for the harness that records what its fits ran under."""
+
+    name = "probe"
+
+    def __init__(self, fail=False):
+        self.fail, self.threads, self.columns = fail, [], None
+
+    def check(self):
+        pass
+
+    def prepare(self, table, source):
+        return table
+
+    def model_input(self, table):
+        from featurekit.models.inputs import ColumnInput
+
+        self.columns = [c for c in table.columns if "__" in c][:5]
+        return ColumnInput(self.columns)
+
+    def fit(self, X, y, rows, *, plan, table, seed, n_jobs):
+        from sklearn.linear_model import LogisticRegression
+        from threadpoolctl import threadpool_info
+
+        self.threads.append({i["num_threads"] for i in threadpool_info()})
+        if self.fail:
+            raise ValueError("too few rows\nsecond line")
+        return LogisticRegression().fit(X[rows], y[rows]), None
+
+    def split_info(self, final, chosen):
+        return {}
+
+    def meta(self, final):
+        return {"feature_columns": self.columns}
+
+    def fingerprint(self, table, target, X):
+        return harness.fingerprint(table, self.columns, target)
+
+    def save_extra(self, final):
+        return None
+
+
+def test_the_harness_caps_threads_at_n_jobs_for_any_kind():
+    kind = _ProbeKind()
+    harness.run_training(kind, make_table(), n_jobs=1)
+    assert kind.threads and all(t <= {1} for t in kind.threads)
+
+
+def test_the_harness_turns_any_kinds_fit_error_into_one_line():
+    with pytest.raises(ModelError, match=r"fitting pipeline 'probe' failed: too few rows$"):
+        harness.run_training(_ProbeKind(fail=True), make_table())
+
+
+def test_cnn_n_jobs_is_validated_like_every_kind():
+    with pytest.raises(ConfigError, match="n_jobs must be a positive number"):
+        featurekit.train(make_table(), "cnn", n_jobs=0)
+
+
+def test_a_search_whose_every_validation_score_is_nan_still_returns_a_model(tmp_path, monkeypatch):
+    import sklearn.metrics
+
+    monkeypatch.setattr(sklearn.metrics, "get_scorer", lambda name: lambda est, X, y: float("nan"))
+    table = make_table(splits=("train", "valid", "test"))
+    result = featurekit.train(table, None, pipeline=write_spec(tmp_path, SEARCH))
+    assert result.metrics["split"]["search"]["chosen"] == [{"classifier__C": 0.001}]

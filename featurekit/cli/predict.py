@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import click
 
+from .jobs import jobs_option
+
 
 @click.command("predict")
 @click.argument("model_dir", type=click.Path())
@@ -17,8 +19,7 @@ import click
               help="Best labels to print per file.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="Output format.")
-@click.option("--n-jobs", default=1, show_default=True, type=int,
-              help="Parallel feature extraction.")
+@jobs_option(default=1, help="Parallel feature extraction (-1: all cores).")
 @click.option("--timeline", is_flag=True,
               help="One long recording: a label per window, and the predominant one.")
 @click.option("--segment-seconds", type=float, default=None,
@@ -33,8 +34,10 @@ def command(ctx, model_dir, paths, top_k, fmt, n_jobs, timeline, segment_seconds
     """Predict the label of audio files (or folders of them) with the model in MODEL_DIR.
 
     The features computed are exactly the model's (its extraction config is
-    stored in the model).  Files that cannot be read are reported on stderr and
-    the exit code is 3.
+    stored in the model).  Files that cannot be read are reported on stderr
+    ("featurekit: skipped: PATH: why"), the others predicted, and the exit code is 3.  Silent or too-short files, and files longer than the
+    model's clip (only its first clip is used; see --timeline), get a warning
+    on stderr and in the `warning` column.
 
     \b
     --timeline cuts one long recording (any format libsndfile reads) into
@@ -50,8 +53,11 @@ def command(ctx, model_dir, paths, top_k, fmt, n_jobs, timeline, segment_seconds
 
     result = predict(model_dir, list(paths), top_k=top_k, n_jobs=n_jobs)
     click.echo(format_predictions(result.predictions, fmt), nl=False)
+    for path, warning in zip(result.predictions["path"], result.predictions["warning"]):
+        if warning:
+            click.echo(f"featurekit: warning: {path}: {warning}", err=True)
     for row in result.failures.itertuples(index=False):
-        click.echo(f"featurekit: error: {row.path}: {row.error}", err=True)
+        click.echo(f"featurekit: skipped: {row.path}: {row.error}", err=True)
     if len(result.failures):
         ctx.exit(EXIT_PARTIAL)
 

@@ -1,19 +1,37 @@
-"""``featurekit train KIND --features DIR --out MODEL_DIR``."""
+"""``featurekit train KIND --features DIR [--features DIR ...] --out MODEL_DIR``."""
 
 from __future__ import annotations
 
 import click
 
 from ..models.spec import available_pipelines
+from .jobs import jobs_option
+
+_EPILOG = f"""KIND: one of {', '.join(available_pipelines())}, or cnn (Keras CNN on --frames;
+pip install 'featurekit[cnn]').
+
+\b
+Search grids: a pipeline TOML (--pipeline FILE) may hold a [search] table;
+every combination of its [search.grid] values is tried on training rows only
+(NSynth's valid split, else an inner GroupKFold by instrument) and the best
+is refitted; the chosen point is printed and stored in metrics.json:
+  [search]
+  cv = 3                      # inner folds (no valid split)
+  scoring = "f1_macro"        # or balanced_accuracy, accuracy
+  [search.grid]
+  C = [0.1, 1.0, 10.0]        # classifier parameters by name
+  smote__k_neighbors = [3, 5] # other steps: STEP__PARAM
+See docs/pipelines.md."""
 
 
-@click.command("train", epilog=f"KIND: one of {', '.join(available_pipelines())}, or cnn "
-                               "(Keras CNN on --frames; pip install 'featurekit[cnn]').")
+@click.command("train", epilog=_EPILOG)
 @click.argument("kind")
-@click.option("--features", "-f", required=True, type=click.Path(),
-              help="Feature directory written by `featurekit extract`.")
+@click.option("--features", "-f", "features", required=True, multiple=True, type=click.Path(),
+              help="Feature directory written by `featurekit extract`; repeat to train on "
+                   "several tables at once (they must share one extraction config).")
 @click.option("--out", "-o", required=True, type=click.Path(),
-              help="Model directory to write (replaced atomically if it holds a model).")
+              help="Model directory to write (replaced atomically if featurekit wrote a model "
+                   "there; any other content is refused).")
 @click.option("--target", default="instrument_family_str", show_default=True,
               help="instrument_family_str, instrument_source_str, pitch, or label "
                    "(label-folder/manifest corpora; grouped by their group column).")
@@ -22,9 +40,11 @@ from ..models.spec import available_pipelines
 @click.option("--leaky-random-split", is_flag=True,
               help="Random note-level split instead of an instrument-disjoint one. "
                    "Leaky: the metrics say so.")
+@click.option("--fit-all", is_flag=True,
+              help="Fit on every row of every table (all splits). There is then no held-out "
+                   "score: score the model with `featurekit evaluate` on notes it never saw.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-@click.option("--n-jobs", type=int, default=None,
-              help="Cores to use (forests' n_jobs, OpenMP/BLAS threads); default: all.")
+@jobs_option(help="Cores to use (forests' n_jobs, OpenMP/BLAS threads; -1: all); default: all.")
 @click.option("--backend", metavar="[loky|threading|dask|ray|spark]", default=None,
               help="Where the parallel parts (forest fitting, grid search) run: loky local "
                    "processes (default); dask a Dask cluster (pip install 'featurekit[dask]'); "
@@ -37,13 +57,14 @@ from ..models.spec import available_pipelines
                    "held-out training instruments ends sooner).")
 @click.option("--frames", type=click.Choice(["mfcc", "logmel"]), default=None,
               help="cnn: the frames kind to train on (default: what `extract --frames` stored).")
-def command(kind, features, out, target, pipeline_file, leaky_random_split, seed, n_jobs,
+def command(kind, features, out, target, pipeline_file, leaky_random_split, fit_all, seed, n_jobs,
             epochs, frames, backend, scheduler):
     """Train pipeline KIND with an honest split; write the model and its test metrics.
 
     \b
     NSynth splits: fit on train (valid for any model selection), report on test.
-    One split: GroupKFold by instrument, then the saved model is fitted on all notes.
+    One split: GroupKFold by instrument (or by the group column of label-folder
+    and manifest corpora), then the saved model is fitted on all notes.
     SMOTE runs inside the pipeline, so it only ever sees training rows.
     KIND cnn trains a Keras CNN on the frames of `featurekit extract --frames`,
     on the same split, with class weights instead of SMOTE.
@@ -55,7 +76,7 @@ def command(kind, features, out, target, pipeline_file, leaky_random_split, seed
     cluster = joblib_backend(backend, scheduler)  # checked before the (long) load and fit
 
     with cluster:
-        result = train(features, kind, out=out, target=target, pipeline=pipeline_file,
-                       leaky_split=leaky_random_split, seed=seed, n_jobs=n_jobs,
-                       epochs=epochs, frames=frames)
+        result = train(list(features) if len(features) > 1 else features[0], kind, out=out,
+                       target=target, pipeline=pipeline_file, leaky_split=leaky_random_split,
+                       seed=seed, n_jobs=n_jobs, epochs=epochs, frames=frames, fit_all=fit_all)
     click.echo(format_metrics(result.metrics, title=f"{result.model.kind} -> {out}"))

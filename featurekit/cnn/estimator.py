@@ -57,7 +57,9 @@ class KerasFramesClassifier(ClassifierMixin, BaseEstimator):
         Share of the training groups held out for early stopping when
         ``fit`` gets no ``validation_data``; 0 trains all ``epochs`` without it.
     random_state : int, default=0
-        Seeds Keras (weights, dropout, shuffling) and the holdout.
+        Seeds the weights, dropout, the per-epoch shuffling and the holdout.
+        The seeds are local (per-layer seeds and a NumPy ``default_rng``):
+        fitting never reseeds Python's, NumPy's or Keras' global generators.
     verbose : int, default=0
         Keras' ``fit`` verbosity.
 
@@ -96,7 +98,8 @@ class KerasFramesClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # --- checks -----------------------------------------------------------
-    def _check_params(self):
+    def check_params(self):
+        """Raise :class:`~featurekit.errors.ConfigError` naming a bad parameter value."""
         for name in ("epochs", "batch_size", "patience"):
             value = getattr(self, name)
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
@@ -143,7 +146,7 @@ class KerasFramesClassifier(ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._check_params()
+        self.check_params()
         keras = import_keras()
         X = self._frames(X)
         y = np.asarray(y)
@@ -178,11 +181,11 @@ class KerasFramesClassifier(ClassifierMixin, BaseEstimator):
             weights = w[np.searchsorted(present, yt_idx)].astype(np.float32)
         batch = int(self.batch_size)
 
-        keras.utils.set_random_seed(int(self.random_state))
         from .model import build_network
 
+        seed = int(self.random_state)
         net = build_network(self.input_shape_, len(classes), filters=self.filters,
-                            dense=self.dense, dropout=self.dropout)
+                            dense=self.dense, dropout=self.dropout, seed=seed)
         net.compile(optimizer=keras.optimizers.Adam(learning_rate=float(self.learning_rate)),
                     loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         callbacks, validation = [], None
@@ -192,9 +195,9 @@ class KerasFramesClassifier(ClassifierMixin, BaseEstimator):
             callbacks.append(keras.callbacks.EarlyStopping(
                 monitor="val_loss", patience=int(self.patience), restore_best_weights=True))
         xs, ys, ws = _full_batches(batch, self._scaled(Xt), yt_idx, weights)
-        history = net.fit(xs, ys, sample_weight=ws, validation_data=validation,
-                          epochs=int(self.epochs), batch_size=batch, callbacks=callbacks,
-                          shuffle=True, verbose=self.verbose)
+        batches = _shuffled_batches(keras, xs, ys, ws, batch, np.random.default_rng(seed))
+        history = net.fit(batches, validation_data=validation, epochs=int(self.epochs),
+                          callbacks=callbacks, verbose=self.verbose)
         self.model_ = net
         self.history_ = {k: [float(v) for v in vals] for k, vals in history.history.items()}
         self.n_epochs_ = len(self.history_["loss"])
@@ -280,6 +283,31 @@ def _full_batches(batch, *arrays):
     if len(arrays) == 3:  # (x, y, sample_weight): padded rows weigh nothing
         out[2][n:] = 0
     return tuple(out)
+
+
+def _shuffled_batches(keras, x, y, w, batch, rng):
+    """A Keras ``PyDataset`` of full ``(x, y, w)`` batches, reshuffled by ``rng`` every epoch.
+
+    Keras' own ``shuffle=True`` draws from NumPy's global generator; this one
+    draws from ``rng`` only.
+    """
+
+    class Batches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.order = rng.permutation(len(x))
+
+        def __len__(self):
+            return len(x) // batch
+
+        def __getitem__(self, i):
+            idx = self.order[i * batch:(i + 1) * batch]
+            return x[idx], y[idx], w[idx]
+
+        def on_epoch_end(self):
+            self.order = rng.permutation(len(x))
+
+    return Batches()
 
 
 def _holdout(y, groups, fraction, seed):

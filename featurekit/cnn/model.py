@@ -24,7 +24,7 @@ def default_filters(input_shape) -> tuple[int, ...]:
 
 
 def build_network(input_shape, n_classes: int, *, filters=None, dense: int = 64,
-                  dropout: float = 0.3):
+                  dropout: float = 0.3, seed: int = 0):
     """An uncompiled Keras model mapping (F, T, 1) inputs to class probabilities.
 
     Parameters
@@ -40,6 +40,9 @@ def build_network(input_shape, n_classes: int, *, filters=None, dense: int = 64,
         Units of the hidden dense layer (0: none).
     dropout : float
         Dropout rate before the hidden and output layers.
+    seed : int
+        Seeds every layer's initialiser and dropout (each its own seed derived
+        from ``seed``), so building and training never touch a global RNG.
 
     Returns
     -------
@@ -50,9 +53,14 @@ def build_network(input_shape, n_classes: int, *, filters=None, dense: int = 64,
     layers = keras.layers
     f, t = (int(v) for v in input_shape)
     inputs = keras.Input(shape=(f, t, 1), name="frames")
+    seeds = iter(range(int(seed) * 1000, int(seed) * 1000 + 1000))
+
+    def init():
+        return keras.initializers.GlorotUniform(seed=next(seeds))
+
     x = inputs
     for i, n in enumerate(filters or default_filters((f, t))):
-        x = layers.Conv2D(int(n), 3, padding="same", use_bias=False,
+        x = layers.Conv2D(int(n), 3, padding="same", use_bias=False, kernel_initializer=init(),
                           data_format="channels_last", name=f"conv{i}")(x)
         x = layers.BatchNormalization(name=f"bn{i}")(x)
         x = layers.Activation("relu", name=f"relu{i}")(x)
@@ -61,8 +69,9 @@ def build_network(input_shape, n_classes: int, *, filters=None, dense: int = 64,
         x = layers.MaxPooling2D(pool, data_format="channels_last", name=f"pool{i}")(x)
     x = layers.Flatten(name="flatten")(x)
     if dense:
-        x = layers.Dropout(dropout, name="dropout_hidden")(x)
-        x = layers.Dense(int(dense), activation="relu", name="dense")(x)
-    x = layers.Dropout(dropout, name="dropout_out")(x)
-    outputs = layers.Dense(int(n_classes), activation="softmax", name="proba")(x)
+        x = layers.Dropout(dropout, seed=next(seeds), name="dropout_hidden")(x)
+        x = layers.Dense(int(dense), activation="relu", kernel_initializer=init(), name="dense")(x)
+    x = layers.Dropout(dropout, seed=next(seeds), name="dropout_out")(x)
+    outputs = layers.Dense(int(n_classes), activation="softmax", kernel_initializer=init(),
+                           name="proba")(x)
     return keras.Model(inputs, outputs, name="featurekit_frames_cnn")

@@ -11,65 +11,24 @@ one table side by side on the same test notes.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import time
-import warnings
 
 import numpy as np
 import pandas as pd
 
-from .._version import __version__
 from ..errors import ConfigError
-from ..frames import FRAMES_COLUMN, attach_frames, frames_matrix
-from ..models.api import (
-    TrainResult,
-    config_dict,
-    instruments_of,
-    target_labels,
-    prediction_frame,
-    load_table,
-    finish_training,
-    fingerprint,
-)
-from ..models.artifact import (
-    MODEL_FORMAT,
-    Model,
-    align_proba_columns,
-    check_output_dir,
-)
-from ..models.metrics import compute_metrics, plain
-from ..models.split import instrument_groups, plan_split
+from ..frames import FRAMES_COLUMN, attach_frames, frames_kind
+from ..models.harness import TrainResult, fingerprint, run_training
+from ..models.metrics import plain_dict
+from ..models.split import instrument_groups
 from .backend import import_keras
 from .estimator import KerasFramesClassifier
+from .inputs import FramesInput
 
-__all__ = ["train_cnn", "KIND"]
+__all__ = ["train_cnn", "cnn_kind", "CnnKind", "KIND"]
 
 #: The KIND name of the CNN in ``featurekit train``.
 KIND = "cnn"
-
-
-def _frames_input(features, table: pd.DataFrame, frames: str | None):
-    """(table with a ``frames`` column, frames kind, (F, T)) of a directory or DataFrame."""
-    if isinstance(features, pd.DataFrame):
-        if FRAMES_COLUMN not in table.columns:
-            raise ConfigError("the DataFrame has no 'frames' column; pass the feature directory "
-                              "(extracted with --frames) or use featurekit.frames.attach_frames")
-        cfg = table.attrs.get("featurekit") or {}
-        kind = cfg.get("frames") or frames
-        if frames is not None and kind != frames:
-            raise ConfigError(f"the table holds {kind!r} frames, not {frames!r}")
-        first = np.asarray(table[FRAMES_COLUMN].iloc[0], dtype=np.float32)
-        if first.ndim != 2:
-            raise ConfigError(f"each 'frames' cell must be an (F, T) array, got shape {first.shape}")
-        return table, kind, tuple(int(v) for v in first.shape)
-    from ..frames import frames_kind
-
-    kind, shape = frames_kind(features)
-    if frames is not None and kind != frames:
-        raise ConfigError(f"{features} holds {kind!r} frames, not {frames!r}; extract with "
-                          f"--frames {frames} into a new directory")
-    return attach_frames(table, features), kind, shape
 
 
 def _spec_text(params: dict, kind: str, shape) -> str:
@@ -83,14 +42,110 @@ def _spec_text(params: dict, kind: str, shape) -> str:
     return "\n".join(lines) + "\n"
 
 
+class CnnKind:
+    """The CNN as a model kind of :func:`featurekit.models.harness.run_training`.
+
+    Parameters
+    ----------
+    frames : {"mfcc", "logmel"}, optional
+        The frames kind expected; default: whatever the table holds.
+    params : dict
+        :class:`KerasFramesClassifier` parameters (``random_state`` included).
+    """
+
+    name = KIND
+
+    def __init__(self, frames=None, params=None):
+        self.frames = frames
+        self.estimator = KerasFramesClassifier(**(params or {}))
+        self.kind = None
+        self.shape = None
+
+    def check(self) -> None:
+        import_keras()  # fail fast, before loading anything, when the extra is missing
+        self.estimator.check_params()
+
+    def prepare(self, table: pd.DataFrame, source) -> pd.DataFrame:
+        """``table`` with a ``frames`` column: read from the directory ``source``, or checked."""
+        if isinstance(source, pd.DataFrame):
+            if FRAMES_COLUMN not in table.columns:
+                raise ConfigError("the DataFrame has no 'frames' column; pass the feature directory "
+                                  "(extracted with --frames) or use featurekit.frames.attach_frames")
+            cfg = table.attrs.get("featurekit") or {}
+            kind = cfg.get("frames") or self.frames
+            first = np.asarray(table[FRAMES_COLUMN].iloc[0], dtype=np.float32)
+            if first.ndim != 2:
+                raise ConfigError(f"each 'frames' cell must be an (F, T) array, got shape {first.shape}")
+            shape = tuple(int(v) for v in first.shape)
+            where = "the table"
+        else:
+            kind, shape = frames_kind(source)
+            where = str(source)
+        if self.frames is not None and kind != self.frames:
+            raise ConfigError(f"{where} holds {kind!r} frames, not {self.frames!r}; extract with "
+                              f"--frames {self.frames} into a new directory")
+        if self.kind is not None and (kind, shape) != (self.kind, self.shape):
+            raise ConfigError(f"{where} holds {kind!r} frames of shape {shape}, but the first "
+                              f"table {self.kind!r} frames of shape {self.shape}")
+        self.kind, self.shape = kind, shape
+        return table if isinstance(source, pd.DataFrame) else attach_frames(table, source)
+
+    def model_input(self, table) -> FramesInput:
+        return FramesInput(self.kind, self.shape)
+
+    def fit(self, X, y, rows, *, plan, table, seed, n_jobs):
+        from sklearn.base import clone
+
+        groups = None if plan.leaky else instrument_groups(table)
+        valid = None if plan.valid is None else (X[plan.valid], y[plan.valid])
+        fitted = clone(self.estimator).fit(X[rows], y[rows], validation_data=valid,
+                                           groups=None if groups is None else groups[rows])
+        return fitted, None
+
+    def split_info(self, final, chosen) -> dict:
+        return {"early_stopping": final.validation_,
+                "epochs": {"run": final.n_epochs_, "best": final.best_epoch_, "max": final.epochs}}
+
+    def meta(self, final) -> dict:
+        params = plain_dict(final.get_params())
+        keras = import_keras()
+        shape = self.shape
+        return {
+            "feature_columns": [],
+            "frames": {"kind": self.kind, "shape": list(shape)},
+            "spec": {"name": KIND,
+                     "description": f"Keras CNN on {self.kind} frames {shape[0]}x{shape[1]}",
+                     "classifier": {"kind": KIND, "params": params},
+                     "features": {"frames": self.kind}},
+            "spec_text": _spec_text(params, self.kind, shape),
+            "keras": {"version": keras.__version__, "backend": keras.backend.backend()},
+        }
+
+    def fingerprint(self, table, target, X) -> dict:
+        return fingerprint(table, [], target, X=X)
+
+    def save_extra(self, final):
+        return final.save_network
+
+
+def cnn_kind(*, frames=None, epochs=None, seed=0, params=None) -> CnnKind:
+    """The :class:`CnnKind` of ``featurekit.train(features, "cnn", frames=..., epochs=..., seed=...)``."""
+    params = dict(params or {})
+    if epochs is not None:
+        params["epochs"] = epochs
+    params.setdefault("random_state", seed)
+    return CnnKind(frames=frames, params=params)
+
+
 def train_cnn(features, *, out=None, target: str = "instrument_family_str",
               frames: str | None = None, epochs: int | None = None, leaky_split: bool = False,
-              seed: int = 0, params: dict | None = None) -> TrainResult:
+              seed: int = 0, params: dict | None = None, n_jobs: int | None = None,
+              fit_all: bool = False) -> TrainResult:
     """Train the CNN on stored frames with the classical pipelines' split and metrics.
 
     Parameters
     ----------
-    features : path-like or DataFrame
+    features : path-like or DataFrame, or a list of them
         A feature directory extracted with ``frames`` (``featurekit extract
         --frames``), or a table with a ``frames`` column of (F, T) arrays
         (:func:`featurekit.frames.attach_frames`).
@@ -112,6 +167,8 @@ def train_cnn(features, *, out=None, target: str = "instrument_family_str",
     params : dict, optional
         Further :class:`KerasFramesClassifier` parameters (``filters``,
         ``dense``, ``batch_size``, ``patience``, ...).
+    n_jobs, fit_all
+        As :func:`featurekit.train` (``n_jobs`` caps the OpenMP/BLAS threads).
 
     Returns
     -------
@@ -126,81 +183,6 @@ def train_cnn(features, *, out=None, target: str = "instrument_family_str",
     are never used for it.  With GroupKFold every fold trains a network and
     the saved one is refitted on all rows (as for the other KINDs).
     """
-    import_keras()  # fail fast, before loading anything, when the extra is missing
-    if out is not None:
-        check_output_dir(out)
-    params = dict(params or {})
-    if epochs is not None:
-        params["epochs"] = epochs
-    params.setdefault("random_state", seed)
-    estimator = KerasFramesClassifier(**params)
-    estimator._check_params()
-
-    table = load_table(features)
-    y = target_labels(table, target)
-    table, kind, shape = _frames_input(features, table, frames)
-    X = frames_matrix(table, shape)
-    plan = plan_split(table, y, leaky=leaky_split, seed=seed)
-    groups = None if plan.leaky else instrument_groups(table)
-    train_rows = plan.final_train
-    if len(np.unique(y[train_rows])) < 2:
-        raise ConfigError(f"target {target!r} has a single class "
-                          f"({plain(y[train_rows][0])!r}) in the training rows: nothing to learn")
-    labels = sorted({plain(v) for v in y}, key=lambda v: (str(type(v)), v))
-
-    def fit(rows):
-        from sklearn.base import clone
-
-        valid = None if plan.valid is None else (X[plan.valid], y[plan.valid])
-        return clone(estimator).fit(X[rows], y[rows], validation_data=valid,
-                                    groups=None if groups is None else groups[rows])
-
-    start = time.perf_counter()
-    parts, fitted = [], None
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=UserWarning)
-        for i, (tr, te) in enumerate(plan.folds):
-            fitted = fit(tr)
-            proba = align_proba_columns(fitted.predict_proba(X[te]), fitted.classes_, labels)
-            parts.append(prediction_frame(table, te, y[te], proba, labels,
-                                           fold=i if len(plan.folds) > 1 else None))
-        final = fit(train_rows) if plan.refit_all else fitted
-    fit_seconds = time.perf_counter() - start
-
-    predictions = pd.concat(parts, ignore_index=True)
-    split_info = {**plan.info, "early_stopping": final.validation_,
-                  "epochs": {"run": final.n_epochs_, "best": final.best_epoch_,
-                             "max": final.epochs}}
-    metrics = compute_metrics(predictions["true"].to_numpy(), predictions["predicted"].to_numpy(),
-                              labels, split_info)
-    metrics = {"kind": KIND, "target": target, **metrics}
-
-    fp = fingerprint(table.iloc[train_rows], [], target)
-    digest = hashlib.sha256(fp["sha256"].encode())
-    digest.update(np.ascontiguousarray(X[train_rows]).tobytes())
-    fp = {**fp, "sha256": digest.hexdigest(), "n_features": int(shape[0] * shape[1])}
-    est_params = {k: plain(v) for k, v in final.get_params().items()}
-    keras = import_keras()
-    meta = {
-        "format": MODEL_FORMAT,
-        "featurekit_version": __version__,
-        "kind": KIND,
-        "target": target,
-        "labels": labels,
-        "feature_columns": [],
-        "frames": {"kind": kind, "shape": list(shape)},
-        "extraction_config": config_dict(table),
-        "spec": {"name": KIND, "description": f"Keras CNN on {kind} frames {shape[0]}x{shape[1]}",
-                 "classifier": {"kind": KIND, "params": est_params},
-                 "features": {"frames": kind}},
-        "spec_text": _spec_text(est_params, kind, shape),
-        "keras": {"version": keras.__version__, "backend": keras.backend.backend()},
-        "fingerprint": fp,
-        "train_instruments": instruments_of(table, train_rows),
-        "split": plan.info,
-        "seed": seed,
-        "fit_seconds": round(fit_seconds, 3),
-        "_metrics": metrics,
-    }
-    return finish_training(Model(final, meta), metrics, predictions, out,
-                           save_extra=final.save_network)
+    kind = cnn_kind(frames=frames, epochs=epochs, seed=seed, params=params)
+    return run_training(kind, features, out=out, target=target, leaky_split=leaky_split,
+                        seed=seed, n_jobs=n_jobs, fit_all=fit_all)

@@ -12,17 +12,16 @@ Model directory layout::
       confusion.png        confusion matrix (rows normalised)
       predictions.parquet  the test predictions
 
-Directories are written into a temporary sibling and renamed at the end, so a
-failed run never leaves something that looks like a model.
+Directories are written into a temporary sibling and renamed at the end
+(:func:`featurekit.fileio.staged_dir`), so a failed run never leaves something
+that looks like a model, and a directory is replaced only when featurekit can
+prove it wrote all of it (its owner marker, or only :data:`MODEL_DIR_FILES` in
+a model directory of an older featurekit).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +30,12 @@ import pandas as pd
 from .._version import __version__
 from ..config import FEATURE_VERSION, ExtractionConfig
 from ..errors import ModelError
+from ..fileio import check_replaceable, staged_dir, write_bytes_atomic, write_text_atomic
+from .inputs import model_input
+from .metrics import METRIC_FILES, plain
 
-__all__ = ["Model", "save_model", "load_model", "staged_dir", "check_output_dir", "TRUSTED_TYPES", "MODEL_FORMAT"]
+__all__ = ["Model", "save_model", "load_model", "model_dir", "check_model_dir", "TRUSTED_TYPES",
+           "MODEL_FORMAT", "MODEL_DIR_FILES", "OUTPUT_KIND", "align_proba_columns", "top_k_frame"]
 
 #: Bumped when the model directory or metadata layout changes incompatibly.
 MODEL_FORMAT = 1
@@ -55,6 +58,10 @@ TRUSTED_TYPES = (
 MODEL_FILE = "model.skops"
 META_FILE = "model.json"
 SPEC_FILE = "pipeline.toml"
+#: Owner-marker kind of a model directory (:mod:`featurekit.fileio`).
+OUTPUT_KIND = "model"
+#: Every file a model directory holds (``model.keras``: CNN only).
+MODEL_DIR_FILES = (MODEL_FILE, META_FILE, SPEC_FILE, "model.keras", *METRIC_FILES)
 
 
 class Model:
@@ -76,6 +83,7 @@ class Model:
         self.pipeline = pipeline
         self.meta = meta
         self.path = Path(path) if path is not None else None
+        self.input = model_input(meta)
 
     def __repr__(self):
         where = f", path={str(self.path)!r}" if self.path else ""
@@ -114,18 +122,8 @@ class Model:
 
     # --- prediction -------------------------------------------------------
     def feature_matrix(self, table: pd.DataFrame) -> np.ndarray:
-        if self.meta.get("frames"):  # a CNN reads (F, T) frames, not feature columns
-            from ..frames import frames_matrix
-
-            return frames_matrix(table, self.meta["frames"]["shape"])
-        missing = [c for c in self.feature_columns if c not in table.columns]
-        if missing:
-            raise ModelError(
-                f"the table lacks {len(missing)} feature columns the model was trained on "
-                f"(e.g. {missing[0]}); extract with the model's config "
-                f"(preset {self.meta['extraction_config'].get('preset')!r})"
-            )
-        return table[self.feature_columns].to_numpy(dtype=np.float32)
+        """The estimator's input for the rows of ``table`` (see :mod:`featurekit.models.inputs`)."""
+        return self.input.matrix(table)
 
     def predict_proba(self, table: pd.DataFrame) -> np.ndarray:
         """Class probabilities, shape (n_rows, len(labels)), columns in :attr:`labels` order."""
@@ -147,14 +145,10 @@ class Model:
 def align_proba_columns(proba, classes, labels):
     """Reorder/extend probability columns from ``classes`` to ``labels``."""
     out = np.zeros((proba.shape[0], len(labels)), dtype=np.float64)
-    pos = {plain_label(c): i for i, c in enumerate(labels)}
+    pos = {plain(c): i for i, c in enumerate(labels)}
     for j, c in enumerate(classes):
-        out[:, pos[plain_label(c)]] = proba[:, j]
+        out[:, pos[plain(c)]] = proba[:, j]
     return out
-
-
-def plain_label(value):
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def top_k_frame(proba: np.ndarray, labels: list, top_k: int) -> pd.DataFrame:
@@ -177,69 +171,33 @@ def top_k_frame(proba: np.ndarray, labels: list, top_k: int) -> pd.DataFrame:
 
 
 # --- writing ----------------------------------------------------------------
-def check_output_dir(target, *, kind: str = "model") -> Path:
-    """Raise :class:`ModelError` unless ``target`` may be (re)written.
+def check_model_dir(target) -> Path:
+    """Raise :class:`~featurekit.errors.OutputError` unless ``target`` may become a model directory.
 
-    ``target`` may be missing, an empty directory, or an earlier output of the
-    same ``kind`` (``"model"``: a model directory; ``"report"``: an evaluation
-    report, which must not be a model directory).  Anything else is refused so
-    user data is never replaced.
+    ``target`` may be missing, empty, or a model directory featurekit wrote
+    (with nothing a user added: a ``notes.txt`` put there refuses it).
     """
-    target = Path(target)
-    if target.exists():
-        if not target.is_dir():
-            raise ModelError(f"{target} exists and is not a directory")
-        is_model = (target / META_FILE).is_file()
-        is_report = (target / "metrics.json").is_file()
-        ok = is_model if kind == "model" else (is_report and not is_model)
-        if any(target.iterdir()) and not ok:
-            what = "a featurekit model directory" if kind == "model" else "an evaluation report"
-            raise ModelError(f"refusing to overwrite {target}: it is not empty and not {what}")
-    return target
+    return check_replaceable(target, OUTPUT_KIND, legacy=MODEL_DIR_FILES)
 
 
-@contextlib.contextmanager
-def staged_dir(target, *, kind: str = "model"):
-    """Yield a temporary directory beside ``target``; on success it replaces ``target``.
-
-    See :func:`check_output_dir` for what ``target`` may be.  On error the
-    temporary directory is removed and ``target`` is untouched.
-    """
-    target = check_output_dir(target, kind=kind)
-    parent = target.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
-    except OSError as exc:
-        raise ModelError(f"cannot write {target}: {exc.strerror or exc}") from None
-    try:
-        yield tmp
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=parent))
-            os.replace(target, old / "x")
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+def model_dir(target):
+    """:func:`featurekit.fileio.staged_dir` of a model directory (see :func:`check_model_dir`)."""
+    return staged_dir(target, OUTPUT_KIND, legacy=MODEL_DIR_FILES)
 
 
 def save_model(model: Model, directory) -> None:
     """Write ``model.skops``, ``model.json`` and ``pipeline.toml`` into ``directory``.
 
-    ``directory`` is written in place (use :func:`staged_dir` for atomicity).
+    Each file is written atomically; use :func:`model_dir` for the directory.
     """
     import skops.io as sio
 
     d = Path(directory)
     meta = {k: v for k, v in model.meta.items() if not k.startswith("_")}
-    sio.dump({"format": MODEL_FORMAT, "pipeline": model.pipeline,
-              "meta_json": json.dumps(meta, sort_keys=True)}, d / MODEL_FILE)
-    (d / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
-                               encoding="utf-8")
-    (d / SPEC_FILE).write_text(meta.get("spec_text", ""), encoding="utf-8")
+    write_bytes_atomic(d / MODEL_FILE, sio.dumps({"format": MODEL_FORMAT, "pipeline": model.pipeline,
+                                                  "meta_json": json.dumps(meta, sort_keys=True)}))
+    write_text_atomic(d / META_FILE, json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    write_text_atomic(d / SPEC_FILE, meta.get("spec_text", ""))
 
 
 # --- reading ----------------------------------------------------------------

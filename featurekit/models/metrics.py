@@ -15,15 +15,26 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-__all__ = ["compute_metrics", "format_metrics", "write_report", "plain", "REPORT_FILES"]
+__all__ = ["compute_metrics", "format_metrics", "write_metric_files", "plain", "plain_dict",
+           "sort_labels", "split_warnings", "METRIC_FILES", "per_class_frame", "plot_confusion"]
 
-#: Files :func:`write_report` writes.
-REPORT_FILES = ("metrics.json", "per_class.csv", "confusion.png", "predictions.parquet")
+#: Files :func:`write_metric_files` writes.
+METRIC_FILES = ("metrics.json", "per_class.csv", "confusion.png", "predictions.parquet")
 
 
 def plain(value):
-    """numpy scalars -> Python scalars (for JSON)."""
+    """numpy scalars -> Python scalars (for JSON); anything else unchanged."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def plain_dict(params) -> dict:
+    """``{key: plain(value)}`` of a mapping (e.g. chosen grid parameters)."""
+    return {k: plain(v) for k, v in params.items()}
+
+
+def sort_labels(values) -> list:
+    """The distinct labels of ``values`` as Python scalars, in a stable order (ints apart from strings)."""
+    return sorted({plain(v) for v in values}, key=lambda v: (str(type(v)), v))
 
 
 def compute_metrics(y_true, y_pred, labels, split: dict) -> dict:
@@ -72,16 +83,38 @@ def compute_metrics(y_true, y_pred, labels, split: dict) -> dict:
     }
 
 
+def split_warnings(split: dict) -> list:
+    """The warnings of a ``metrics["split"]`` entry, each once (older files: the leaky description)."""
+    warns = split.get("warnings")
+    if warns is None:
+        warns = [split["description"]] if split.get("leaky") else []
+    out = []
+    for w in warns:
+        w = str(w).removeprefix("WARNING: ")
+        if w not in out:
+            out.append(w)
+    return out
+
+
 def format_metrics(metrics: dict, *, title: str = "") -> str:
-    """Short human-readable summary (what the CLI prints)."""
+    """Short human-readable summary (what the CLI prints); every warning once, first."""
     split = metrics["split"]
     lines = [title] if title else []
-    if split.get("leaky"):
-        lines.append(f"WARNING: {split['description']}")
+    warns = split_warnings(split)
+    lines += [f"WARNING: {w}" for w in warns]
+    description = split["description"]
+    if description not in warns:
+        lines.append(f"split: {description}")
+    lines += [f"  train: {split['train']}", f"  test:  {split['test']}"]
+    if split.get("search") and split["search"].get("chosen"):
+        lines.append(f"  search: chose {_chosen(split['search']['chosen'])} "
+                     f"(grid {split['search']['grid']})")
+    if metrics.get("held_out") is False:
+        if "featurekit evaluate" not in description:
+            lines.append("no held-out score (the model was fitted on every row): "
+                         "run `featurekit evaluate MODEL --features DIR` on notes it never saw")
+        return "\n".join(lines)
     lines += [
-        f"split: {split['description']}",
-        f"  train: {split['train']}",
-        f"  test:  {split['test']}",
         f"accuracy           {metrics['accuracy']:.4f}",
         f"balanced_accuracy  {metrics['balanced_accuracy']:.4f}",
         f"macro_f1           {metrics['macro_f1']:.4f}   ({metrics['n_test']} test notes)",
@@ -96,6 +129,17 @@ def format_metrics(metrics: dict, *, title: str = "") -> str:
     return "\n".join(lines)
 
 
+def _chosen(chosen: list) -> str:
+    """The chosen grid point(s): the saved model's (last) first, as ``key=value``."""
+    points = [c for c in chosen if c]
+    if not points:
+        return "nothing"
+    last = points[-1]
+    text = ", ".join(f"{k.split('__')[-1]}={v!r}" for k, v in last.items())
+    others = {tuple(sorted(p.items())) for p in points[:-1]} - {tuple(sorted(last.items()))}
+    return text + (f" for the saved model; folds chose {len(others)} other point(s)" if others else "")
+
+
 def per_class_frame(metrics: dict) -> pd.DataFrame:
     """The per-class table as a DataFrame (``class, precision, recall, f1, support``)."""
     df = pd.DataFrame.from_dict(metrics["per_class"], orient="index")
@@ -104,10 +148,13 @@ def per_class_frame(metrics: dict) -> pd.DataFrame:
 
 
 def plot_confusion(metrics: dict, path: Path) -> None:
-    import matplotlib
+    """Draw the row-normalised confusion matrix into the image file ``path``.
 
-    matplotlib.use("Agg", force=False)
+    Draws on a :class:`matplotlib.figure.Figure` (no pyplot, no backend switch).
+    """
     from matplotlib.figure import Figure
+
+    from ..fileio import atomic_path
 
     labels = [str(lab) for lab in metrics["confusion"]["labels"]]
     cm = np.asarray(metrics["confusion"]["matrix"], dtype=float)
@@ -132,14 +179,22 @@ def plot_confusion(metrics: dict, path: Path) -> None:
                  f"(rows: recall)")
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100, format=path.suffix.lstrip(".") or "png")
 
 
-def write_report(directory, metrics: dict, predictions: pd.DataFrame) -> None:
-    """Write ``metrics.json``, ``per_class.csv``, ``confusion.png`` and ``predictions.parquet``."""
+def write_metric_files(directory, metrics: dict, predictions: pd.DataFrame) -> None:
+    """Write :data:`METRIC_FILES`: ``metrics.json``, ``per_class.csv``, ``confusion.png``, ``predictions.parquet``.
+
+    Each file is written atomically (:mod:`featurekit.fileio`).
+    """
+    from ..fileio import atomic_path, write_text_atomic
+
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    per_class_frame(metrics).to_csv(d / "per_class.csv", index=False)
-    plot_confusion(metrics, d / "confusion.png")
-    predictions.to_parquet(d / "predictions.parquet", index=False)
+    write_text_atomic(d / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+    if metrics.get("held_out") is not False:  # no held-out rows: nothing to tabulate or plot
+        write_text_atomic(d / "per_class.csv", per_class_frame(metrics).to_csv(index=False))
+        plot_confusion(metrics, d / "confusion.png")
+    with atomic_path(d / "predictions.parquet") as tmp:
+        predictions.to_parquet(tmp, index=False)

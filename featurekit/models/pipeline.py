@@ -31,7 +31,7 @@ from .transform import PITCH_COLUMN, NoteNormalizer, PitchNormalizer
 #: Folds of the SVM's probability calibration (on training rows only).
 SVM_CALIBRATION_CV = 3
 
-__all__ = ["build_pipeline", "make_classifier", "check_classifier_params",
+__all__ = ["build_pipeline", "make_classifier", "check_classifier_params", "parameter_error",
            "check_search_grid", "search_grid"]
 
 #: kind -> (estimator class, fixed defaults a spec may override)
@@ -104,11 +104,36 @@ def check_classifier_params(spec, *, where="pipeline spec", prefix="classifier")
                           f"featurekit calibrates SVM probabilities itself")
     est = make_classifier(spec)
     est = getattr(est, "estimator", est) if spec.kind == "svm" else est
-    try:
-        est._validate_params()
-    except (ValueError, TypeError) as exc:
+    problem = parameter_error(est)
+    if problem is not None:
         # sklearn names the parameter in its message: "The 'C' parameter of SVC must be ..."
-        raise ConfigError(f"{where}: bad value in '{prefix}.params': {exc}") from None
+        raise ConfigError(f"{where}: bad value in '{prefix}.params': {problem}")
+
+
+def parameter_error(estimator) -> str | None:
+    """sklearn's message for a bad parameter value of ``estimator``, or None when all are valid.
+
+    Uses public behaviour only: a scikit-learn estimator's ``fit`` checks its
+    parameters before its data, so fitting a clone on zero rows fails either
+    on a parameter (that message is returned) or on the empty data (the
+    parameters are valid).  Nothing is fitted.
+    """
+    import numpy as np
+    from sklearn.base import clone
+    from sklearn.utils import check_array
+
+    X, y = np.empty((0, 1)), np.empty(0)
+    try:
+        check_array(X)
+    except ValueError as exc:
+        empty = str(exc).split(" while ")[0]  # "Found array with 0 sample(s) (shape=(0, 1))"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            clone(estimator).fit(X, y)
+        except (ValueError, TypeError) as exc:
+            return None if str(exc).startswith(empty) else str(exc)
+    return None
 
 
 def _scaler(kind, seed):

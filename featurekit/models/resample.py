@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+from scipy import sparse
 from imblearn.over_sampling import SMOTE
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import _safe_indexing
@@ -61,6 +62,6 @@ class AdaptiveSMOTE(SMOTE):
             X_new, y_new = self._make_samples(X_class, y.dtype, label, X_class, nns, n_new, 1.0)
             X_parts.append(X_new.astype(X.dtype, copy=False))
             y_parts.append(y_new)
-        if len(X_parts) == 1:
-            return X, y
+        if sparse.issparse(X):
+            return sparse.vstack(X_parts, format=X.format), np.hstack(y_parts)
         return np.vstack(X_parts), np.hstack(y_parts)

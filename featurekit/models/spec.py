@@ -415,7 +415,8 @@ def select_columns(spec: PipelineSpec, columns) -> list[str]:
         When the table lacks features or MFCC coefficients the spec needs
         (the message says which preset to extract with), or nothing is left.
     """
-    from ..features.catalogue import PRESET_MFCC, PRESETS, is_feature_column, parse_column
+    from ..features import is_feature_column, parse_column
+    from ..features.catalogue import PRESET_MFCC, PRESETS
 
     sel = spec.features
     parsed = [(c, parse_column(c)) for c in columns if is_feature_column(c)]

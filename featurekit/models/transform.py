@@ -21,6 +21,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..features import is_feature_column, parse_column
+
 __all__ = ["NoteNormalizer", "PitchNormalizer", "PITCH_COLUMN"]
 
 #: The estimated fundamental (log2 Hz, 0 when unpitched), used by both.
@@ -29,9 +31,16 @@ _HZ_FEATURES = ("spectral_centroid", "spectral_bandwidth", "spectral_rolloff")
 _LEVEL_STATS = ("mean", "median", "min", "max")
 
 
-def _split(name):
-    feature, stat, idx = name.split("__")
-    return feature, stat, int(idx)
+def _names(est, X, what) -> list:
+    """The column names ``est`` works with: ``est.columns``, else the DataFrame's, else ``x0, x1, ...``."""
+    if est.columns is not None:
+        columns = [str(c) for c in est.columns]
+        if len(columns) != X.shape[1]:
+            raise ValueError(f"{what} got {X.shape[1]} columns but {len(columns)} column names")
+        return columns
+    if hasattr(est, "feature_names_in_"):
+        return [str(c) for c in est.feature_names_in_]
+    return [f"x{i}" for i in range(X.shape[1])]
 
 
 class NoteNormalizer(TransformerMixin, BaseEstimator):
@@ -44,30 +53,37 @@ class NoteNormalizer(TransformerMixin, BaseEstimator):
       log2 Hz, their spread a coefficient of variation, and each mean gets a
       pitch-relative twin ``log2(Hz) - log2(f0)`` (0 for unpitched notes).
 
-    Every other column passes through unchanged.
+    Every other column (including any that is not a feature column)
+    passes through unchanged.
 
     Parameters
     ----------
-    columns : list of str
-        Names of the input columns, in order.
+    columns : list of str, optional
+        Names of the input columns, in order; default: the DataFrame's column
+        names seen by :meth:`fit` (a plain array's columns then all pass through).
     """
 
-    def __init__(self, columns=()):
+    def __init__(self, columns=None):
         self.columns = columns
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # NaN passes through (HistGradientBoosting handles it)
+        return tags
 
     def fit(self, X, y=None):
         X = validate_data(self, X, dtype=[np.float32, np.float64], ensure_all_finite=False)
-        columns = list(self.columns)
-        if len(columns) != X.shape[1]:
-            raise ValueError(
-                f"NoteNormalizer got {X.shape[1]} columns but {len(columns)} column names"
-            )
+        columns = _names(self, X, "NoteNormalizer")
         pos = {c: i for i, c in enumerate(columns)}
         ops, names = [], []
         rms_ref = pos.get("temporal_rms__max__00", pos.get("temporal_rms__mean__00"))
         c0_ref = pos.get("mfcc__max__00")
         for i, c in enumerate(columns):
-            feature, stat, idx = _split(c)
+            if not is_feature_column(c):
+                ops.append(("copy", i, None))
+                names.append(c)
+                continue
+            _, feature, stat, idx = parse_column(c)
             if feature == "mfcc" and idx == 0 and stat in _LEVEL_STATS:
                 if c0_ref is None or i == c0_ref:
                     continue  # absolute level: dropped
@@ -131,16 +147,28 @@ class PitchNormalizer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    columns : list of str
-        Names of the input columns, in order; must contain
+    columns : list of str, optional
+        Names of the input columns, in order (default: the DataFrame's column
+        names seen by :meth:`fit`); the pitch column is the one named
         ``harmonic_f0__value__00``.
     degree : int, default=2
         Degree of the polynomial trend.
+    pitch_index : int, optional
+        Position of the pitch column (log2 Hz, 0 when unpitched) when no
+        column is named ``harmonic_f0__value__00`` (e.g. a plain array).
     """
 
-    def __init__(self, columns=(), degree=2):
+    pitch_index = None  # models saved before the parameter existed
+
+    def __init__(self, columns=None, degree=2, pitch_index=None):
         self.columns = columns
         self.degree = degree
+        self.pitch_index = pitch_index
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # NaN passes through (HistGradientBoosting handles it)
+        return tags
 
     def _design(self, f):
         z = (f - self.f0_mean_) / self.f0_scale_
@@ -148,16 +176,17 @@ class PitchNormalizer(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_all_finite=False)
-        columns = list(self.columns)
-        if PITCH_COLUMN not in columns:
-            raise ValueError(f"PitchNormalizer needs the column {PITCH_COLUMN!r}")
-        if len(columns) != X.shape[1]:
-            raise ValueError(
-                f"PitchNormalizer got {X.shape[1]} columns but {len(columns)} column names"
-            )
+        columns = _names(self, X, "PitchNormalizer")
         if not (isinstance(self.degree, int) and 0 <= self.degree <= 5):
             raise ValueError(f"degree must be an int in [0, 5], got {self.degree!r}")
-        self.pitch_index_ = columns.index(PITCH_COLUMN)
+        if PITCH_COLUMN in columns:
+            self.pitch_index_ = columns.index(PITCH_COLUMN)
+        elif self.pitch_index is not None and 0 <= self.pitch_index < X.shape[1]:
+            self.pitch_index_ = int(self.pitch_index)
+        else:
+            raise ValueError(f"PitchNormalizer needs the column {PITCH_COLUMN!r} "
+                             f"(or pitch_index, the position of the pitch column)")
+        self.columns_ = columns
         f = X[:, self.pitch_index_].astype(np.float64)
         pitched = f > 0
         self.mean_ = X.mean(axis=0, dtype=np.float64)
@@ -187,4 +216,4 @@ class PitchNormalizer(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
-        return np.asarray(self.columns, dtype=object)
+        return np.asarray(self.columns_, dtype=object)

@@ -92,6 +92,19 @@ C = 1.0
 """
 
 
+#: A spec with a two-point search grid over the logistic regression's C.
+SEARCH_SPEC = """
+[features]
+preset = "default"
+[classifier]
+kind = "logreg"
+[search]
+scoring = "f1_macro"
+[search.grid]
+C = [0.001, 1.0]
+"""
+
+
 def write_spec(tmp_path, text=FAST_SPEC, name="fast.toml"):
     """Write a pipeline spec file and return its path."""
     path = tmp_path / name
