@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .options import jobs_option
+
 
 @click.command("demo")
 @click.option("--out", "-o", default="featurekit-demo", show_default=True, type=click.Path(file_okay=False),
@@ -12,7 +14,7 @@ import click
               help="SoundFont(s) to render instead of the bundled TimGM6mb.sf2; repeatable.")
 @click.option("--pitch-step", default=3, show_default=True, type=click.IntRange(min=1),
               help="Semitones between rendered pitches (1 = every pitch, as NSynth).")
-@click.option("--jobs", "-j", default=-1, show_default=True, type=int, help="Worker processes (-1: all cores).")
+@jobs_option()
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def command(out, soundfonts, pitch_step, jobs, seed, quiet):

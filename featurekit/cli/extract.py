@@ -7,6 +7,7 @@ import click
 from .. import corpus as corpus_mod
 from ..features.catalogue import PRESETS
 from ..layouts import LAYOUTS
+from .options import JOBS_HELP, jobs_option
 
 
 def _names(ctx, param, value):
@@ -27,9 +28,8 @@ def _names(ctx, param, value):
               help="Also store one time-frequency matrix per note for `featurekit train cnn`: "
                    "mfcc (20 MFCCs x 20 steps; the default when --frames has no value) or "
                    "logmel (64 mel bands x 64 steps).")
-@click.option("--jobs", "-j", default=-1, show_default=True, type=int,
-              help="Worker processes; -1 uses all cores. With --backend dask: workers of "
-                   "the local cluster (ignored with --scheduler).")
+@jobs_option(JOBS_HELP + " With --backend dask: workers of the local cluster "
+             "(ignored with --scheduler).")
 @click.option("--families", multiple=True, callback=_names,
               help=f"Keep only these families (comma-separated): {', '.join(corpus_mod.FAMILIES)}.")
 @click.option("--sources", multiple=True, callback=_names,
