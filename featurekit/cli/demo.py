@@ -9,7 +9,8 @@ from .options import jobs_option
 
 @click.command("demo")
 @click.option("--out", "-o", default="featurekit-demo", show_default=True, type=click.Path(file_okay=False),
-              help="Output root (replaced if it holds an earlier demo).")
+              help="Output root. An earlier demo's outputs there are replaced; anything the demo "
+                   "did not write is refused, and nothing is touched.")
 @click.option("--soundfont", "soundfonts", multiple=True, metavar="PATH[:SPLIT]",
               help="SoundFont(s) to render instead of the bundled TimGM6mb.sf2; repeatable.")
 @click.option("--pitch-step", default=3, show_default=True, type=click.IntRange(min=1),
