@@ -172,6 +172,9 @@ def _check_names(values, allowed, what):
     if values is None:
         return None
     values = [values] if isinstance(values, str) else list(values)
+    if not values or "" in values:
+        raise ConfigError(f"empty {what} selection: name at least one of "
+                          f"{', '.join(allowed)}, or leave the filter out")
     bad = [v for v in values if v not in allowed]
     if bad:
         raise ConfigError(f"unknown {what} {bad}; choose from {allowed}")
@@ -254,8 +257,9 @@ def _read_nsynth(root: Path, families, sources, excluded) -> Corpus:
     notes = pd.DataFrame(rows, columns=NSYNTH_COLUMNS)
     if notes.empty and not problems:
         raise CorpusError(
-            f"no notes found in {root}: expected nsynth-<split>/examples.json, "
-            "an examples.json, or NSynth-named .wav files"
+            f"no notes found in {root}: expected an NSynth corpus (nsynth-<split>/examples.json, "
+            "an examples.json, or NSynth-named .wav files), a folder per label "
+            "(<label>/*.wav|flac|ogg) or a CSV/Parquet manifest (path,label[,group][,split])"
         )
     keep = pd.Series(True, index=notes.index)
     if families is not None:

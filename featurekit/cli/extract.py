@@ -80,7 +80,9 @@ def command(corpus, out, preset, frames, jobs, families, sources, exclude_source
 
     \b
     Exit status: 0 all notes extracted; 3 finished, but some notes are recorded
-    failures (the same on every re-run); 1 bad arguments or unusable input.
+    failures (listed on stderr; the same on every re-run); 1 bad arguments or
+    unusable input; 130 interrupted (Ctrl-C: finished shards are kept, re-run
+    to resume).
 
     \b
     Example:
@@ -95,5 +97,7 @@ def command(corpus, out, preset, frames, jobs, families, sources, exclude_source
                      segment_seconds=segment_seconds, hop_seconds=hop_seconds,
                      chunk_size=chunk_size, backend=backend, scheduler=scheduler,
                      progress=not quiet)
-    click.echo(result.summary())
+    click.echo(result.summary(failures=False))
+    if result.n_failures:
+        click.echo(result.failures_summary(), err=True)
     raise SystemExit(result.exit_code)
