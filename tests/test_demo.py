@@ -97,3 +97,22 @@ def test_demo_help_promises_only_what_it_does():
     res = CliRunner().invoke(cli, ["demo", "--help"])
     text = " ".join(res.output.split())
     assert "did not write is refused" in text and "replaced if it holds" not in text
+
+
+def test_readme_and_demo_help_give_the_same_measured_time():
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    helptext = " ".join(CliRunner().invoke(cli, ["demo", "--help"]).output.split())
+    assert "about 30 s" not in readme and "a minute or two" not in helptext
+    assert "about a minute" in readme.lower() and "about a minute" in helptext.lower()
+    assert "64 s and 83 s" in readme and "64 s and 83 s" in helptext
+
+
+def test_readme_install_is_the_ci_install():
+    root = Path(__file__).parents[1]
+    readme, ci = (root / "README.md").read_text(), (root / ".ci" / "run").read_text()
+    first = next(line for line in readme.splitlines() if line.startswith("python3 -m venv"))
+    first = first.replace('"', "")
+    ci_plain = ci.replace('"', "").replace("python -m pip", "pip").replace(" --quiet", "")
+    for part in ("pip install --no-deps tinysoundfont==0.3.7", "pip install -e .[test,dask,cnn]"):
+        assert part in first and part in ci_plain
+    assert "\npython -m pytest -q\n" in ci
