@@ -298,7 +298,6 @@ def _corpus_files(out: Path) -> list[str]:
                 continue
             files += [p.relative_to(out).as_posix() for p in folder.rglob("*")
                       if not p.is_dir() or p.is_symlink()]
-            files += [] if any(folder.iterdir()) else [folder.name + "/"]
     return sorted(files)
 
 
@@ -332,8 +331,7 @@ def _prepare_out(out: Path, overwrite: bool) -> None:
         raise OutputError(f"refusing to replace the corpus in {out}: it holds {foreign[0]}{more}, "
                           "which featurekit synth did not write; move it away or choose another "
                           "output directory")
-    for name in present:
-        top = out / name.split("/")[0]
+    for top in sorted({out / name.split("/")[0] for name in present}):
         if top.is_dir() and not top.is_symlink():
             shutil.rmtree(top)
         else:
