@@ -31,11 +31,13 @@ import time
 from pathlib import Path
 
 SF2 = Path("/usr/share/sounds/sf2")
-#: MuseScore_General is built on FluidR3's samples, so both go to train; the
-#: valid and test libraries are unrelated small GM banks.
+#: One independent source per split (docs/synth.md): MuseScore_General is built
+#: on FluidR3's samples, so both go to train; sf_GMbank re-packages TimGM6mb's
+#: samples, so it must not validate what TimGM6mb tests: valid is the OPL-3 FM
+#: bank (synthesis, no shared recordings), test is TimGM6mb.
 DEFAULT_SOUNDFONTS = (f"{SF2 / 'FluidR3_GM.sf2'}:train",
                       f"{SF2 / 'MuseScore_General_Full.sf2'}:train",
-                      f"{SF2 / 'sf_GMbank.sf2'}:valid", f"{SF2 / 'TimGM6mb.sf2'}:test")
+                      f"{SF2 / 'OPL-3_FM_128M.sf2'}:valid", f"{SF2 / 'TimGM6mb.sf2'}:test")
 
 
 def _cpu() -> float:
@@ -54,7 +56,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--soundfont", "-s", action="append", default=None,
                    help="PATH:SPLIT SoundFont specs (default: FluidR3 and MuseScore_General "
-                        "train, sf_GMbank valid, TimGM6mb test)")
+                        "train, OPL-3 FM valid, TimGM6mb test)")
     p.add_argument("--pitch-step", type=int, default=4, help="semitones between pitches")
     p.add_argument("--velocities", default="75,127")
     p.add_argument("--epochs", type=int, default=40, help="CNN maximum epochs")

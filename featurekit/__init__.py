@@ -10,6 +10,7 @@ import importlib
 
 from ._version import __version__
 from .errors import AudioError, ConfigError, CorpusError, FeaturekitError, ModelError
+from .errors import FeaturekitWarning
 
 #: public name -> module that defines it
 _LAZY = {
@@ -46,6 +47,7 @@ _LAZY = {
 __all__ = [
     "__version__", "FeaturekitError", "ConfigError", "CorpusError", "AudioError",
     "ModelError", *_LAZY,
+    "FeaturekitWarning",
 ]
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ConfigError
+from .errors import ConfigError, OutputError
+from .fileio import atomic_path, check_replaceable, mark_output, read_marker, staged_dir
 
 
 @dataclass
@@ -66,6 +67,36 @@ class DemoResult:
         return "\n".join(lines)
 
 
+#: Owner-marker kinds (:mod:`featurekit.fileio`) of the demo's outputs; ``root`` is
+#: ``out`` itself, whose marker lists the files the demo writes there.
+OUTPUT_KINDS = {"corpus": "demo-corpus", "features": "demo-features", "model-rf": "demo-model",
+                "root": "demo"}
+IMPORTANCES = "importances.csv"
+
+
+def check_outputs(out) -> None:
+    """Raise :class:`OutputError` unless the demo may write (or replace) all its outputs in ``out``.
+
+    ``out/corpus``, ``out/features`` and ``out/model-rf`` must each be missing,
+    empty, or an earlier demo's (its owner marker, and nothing the demo did not
+    write); ``out/importances.csv`` must be missing or listed by ``out``'s demo
+    marker.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"refusing to write the demo into {out}: it is not a directory")
+    for name in ("corpus", "features", "model-rf"):
+        check_replaceable(out / name, OUTPUT_KINDS[name])
+    marker = read_marker(out)
+    if marker is not None and marker.get("kind") != OUTPUT_KINDS["root"]:
+        raise OutputError(f"refusing to write the demo into {out}: it holds a featurekit "
+                          f"{marker.get('kind')} output")
+    csv = out / IMPORTANCES
+    if (csv.exists() or csv.is_symlink()) and (marker is None or IMPORTANCES not in marker["files"]):
+        raise OutputError(f"refusing to replace {csv}: an earlier demo did not write it; "
+                          "move it away or choose another --out")
+
+
 def run_demo(out="featurekit-demo", *, soundfonts=None, pitch_step: int = 3,
              velocities=(64, 127), n_jobs: int = -1, seed: int = 0,
              progress: bool = True) -> DemoResult:
@@ -74,7 +105,10 @@ def run_demo(out="featurekit-demo", *, soundfonts=None, pitch_step: int = 3,
     Parameters
     ----------
     out : path-like
-        Output root (created; an earlier demo there is replaced).
+        Output root (created).  Outputs of an earlier demo there are replaced;
+        anything else (a folder or file the demo did not write, proven by its
+        owner markers) is refused with :class:`OutputError` before any work
+        starts, and nothing is touched.
     soundfonts : list of str, optional
         SoundFont specs for :func:`featurekit.synth.render_corpus`; default
         ``["bundled"]`` (pretty_midi's TimGM6mb.sf2), with a seeded,
@@ -90,6 +124,11 @@ def run_demo(out="featurekit-demo", *, soundfonts=None, pitch_step: int = 3,
     Returns
     -------
     DemoResult
+
+    Raises
+    ------
+    OutputError
+        An output in ``out`` that the demo did not write (see :func:`check_outputs`).
     """
     from .extraction import extract
     from .models.api import train
@@ -98,24 +137,25 @@ def run_demo(out="featurekit-demo", *, soundfonts=None, pitch_step: int = 3,
     if pitch_step < 1:
         raise ConfigError(f"pitch_step must be >= 1, got {pitch_step!r}")
     out = Path(out).expanduser()
+    check_outputs(out)  # every output, before any work: a refusal touches nothing
     seconds = {}
     t = time.perf_counter()
-    synth = render_corpus(soundfonts or ["bundled"], out / "corpus", velocities=velocities,
-                          pitch_step=pitch_step, test_fraction=0.3, valid_fraction=0.0,
-                          seed=seed, overwrite=True, n_jobs=n_jobs, progress=progress)
+    with staged_dir(out / "corpus", OUTPUT_KINDS["corpus"]) as tmp:
+        synth = render_corpus(soundfonts or ["bundled"], tmp, velocities=velocities,
+                              pitch_step=pitch_step, test_fraction=0.3, valid_fraction=0.0,
+                              seed=seed, n_jobs=n_jobs, progress=progress)
     seconds["render"] = time.perf_counter() - t
 
     t = time.perf_counter()
     features = out / "features"
-    if features.exists():  # a fresh corpus deserves a fresh table
-        import shutil
-
-        shutil.rmtree(features)
-    extract(out / "corpus", features, n_jobs=n_jobs, progress=progress)
+    with staged_dir(features, OUTPUT_KINDS["features"]) as tmp:
+        extract(out / "corpus", tmp, n_jobs=n_jobs, progress=progress)
     seconds["extract"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    trained = train(features, "rf", out=out / "model-rf", seed=seed)
+    with staged_dir(out / "model-rf", OUTPUT_KINDS["model-rf"]) as tmp:
+        trained = train(features, "rf", out=tmp, seed=seed)
+    trained.model.path = out / "model-rf"
     seconds["train"] = time.perf_counter() - t
 
     imp = None
@@ -126,7 +166,9 @@ def run_demo(out="featurekit-demo", *, soundfonts=None, pitch_step: int = 3,
     if importances is not None:
         t = time.perf_counter()
         imp = importances(trained.model, features, method="group-permutation", seed=seed)
-        imp.to_csv(out / "importances.csv", index=False)
+        with atomic_path(out / IMPORTANCES) as tmp:
+            imp.to_csv(tmp, index=False)
+        mark_output(out, OUTPUT_KINDS["root"], files=[IMPORTANCES])
         seconds["importances"] = time.perf_counter() - t
 
     inst = synth.instruments

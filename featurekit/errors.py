@@ -38,3 +38,11 @@ class MissingRendererError(FeaturekitError, ImportError):
 
 class MissingDependencyError(FeaturekitError, ImportError):
     """An optional dependency (Keras, Dask, PyAV, ...) needed for the asked feature is missing."""
+
+
+class FeaturekitWarning(UserWarning):
+    """Root of every warning featurekit emits (the CLI prints them on stderr)."""
+
+
+class NearCopyWarning(FeaturekitWarning):
+    """Two SoundFonts on different splits play (nearly) the same recordings."""

@@ -27,7 +27,7 @@ from .config import ExtractionConfig
 from .corpus import read_corpus
 from .segments import check_segment_args
 from .distributed import joblib_backend
-from .errors import AudioError, ConfigError
+from .errors import AudioError, ConfigError, OutputError
 from .features.analysis import AnalysisPlan
 from .features.engine import compute_features, feature_names
 
@@ -78,20 +78,28 @@ class ExtractResult:
         """
         return 3 if self.n_failures else 0
 
-    def summary(self) -> str:
-        """Human-readable multi-line summary."""
+    def summary(self, failures: bool = True) -> str:
+        """Human-readable multi-line summary; ``failures=False`` leaves out
+        :meth:`failures_summary` (the CLI prints that on stderr)."""
         rate = self.n_written / self.seconds if self.seconds else 0.0
         lines = [
             f"featurekit extract: {self.n_rows} notes in {self.out / table.FEATURES_DIR}",
             f"  this run: {self.n_written} written, {self.n_failed_run} failed, "
             f"{self.n_skipped} already done (resumed), {self.seconds:.1f} s ({rate:.0f} notes/s)",
         ]
-        if self.n_failures:
-            lines.append(f"  {self.n_failures} failures recorded in {self.out / table.FAILURES_DIR}:")
-            for _, row in self.failures.head(5).iterrows():
-                lines.append(f"    {row['note_id']}: {row['error']}")
-            if self.n_failures > 5:
-                lines.append(f"    ... (featurekit.load_failures({str(self.out)!r}) lists all)")
+        if self.n_failures and failures:
+            lines.append(self.failures_summary())
+        return "\n".join(lines)
+
+    def failures_summary(self) -> str:
+        """The recorded failures (first five) and where the rest are; empty if none."""
+        if not self.n_failures:
+            return ""
+        lines = [f"  {self.n_failures} failures recorded in {self.out / table.FAILURES_DIR}:"]
+        for _, row in self.failures.head(5).iterrows():
+            lines.append(f"    {row['note_id']}: {row['error']}")
+        if self.n_failures > 5:
+            lines.append(f"    ... (featurekit.load_failures({str(self.out)!r}) lists all)")
         return "\n".join(lines)
 
 
@@ -279,6 +287,11 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
         raise ConfigError(f"chunk_size must be >= 1, got {chunk_size!r}")
     runner = joblib_backend(backend, scheduler, n_workers=n_jobs)
     out = Path(out).expanduser()
+    from .models.artifact import META_FILE  # lazy: models imports this module
+
+    if (out / META_FILE).is_file():
+        raise OutputError(f"refusing to write a feature table into {out}: it is a featurekit "
+                          f"model directory (it holds {META_FILE}); choose another output directory")
     listing = read_corpus(corpus, families=families, sources=sources,
                           exclude_sources=exclude_sources, layout=layout,
                           segment_seconds=segment_seconds, hop_seconds=hop_seconds)

@@ -234,9 +234,51 @@ def test_cli_exit_code_3_when_some_notes_failed(broken_corpus, tmp_path):
     assert "5 failures recorded" in res.output
 
 
+def test_cli_lists_failures_on_stderr_not_stdout(broken_corpus, tmp_path):
+    res = CliRunner().invoke(cli, ["extract", str(broken_corpus), "-o", str(tmp_path), "-j", "1", "-q"])
+    assert res.exit_code == 3
+    assert "5 failures recorded" in res.stderr and "failures recorded" not in res.stdout
+    assert res.stdout.startswith("featurekit extract: ")
+
+
+def test_cli_help_names_every_exit_code():
+    text = " ".join(CliRunner().invoke(cli, ["extract", "--help"]).output.split())
+    assert all(f"{code} " in text for code in ("0", "1", "3", "130"))
+    assert "130 interrupted" in text
+
+
+def test_empty_selection_is_an_error(tone_corpus, tmp_path):
+    with pytest.raises(fk.ConfigError, match="empty families selection"):
+        fk.extract(tone_corpus, tmp_path, families=[], n_jobs=1, progress=False)
+    assert not tmp_path.joinpath("featurekit.json").exists()
+
+
+def test_cli_refuses_to_write_into_a_model_directory(tone_corpus, tmp_path):
+    (tmp_path / "model.json").write_text("{}")
+    res = CliRunner().invoke(cli, ["extract", str(tone_corpus), "-o", str(tmp_path), "-q"])
+    assert res.exit_code == 1 and len(res.output.strip().splitlines()) == 1
+    assert "featurekit model directory" in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]
+
+
+def test_cli_empty_folder_lists_every_accepted_layout(tmp_path):
+    res = CliRunner().invoke(cli, ["extract", str(tmp_path), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 1
+    assert all(word in res.output for word in ("nsynth-<split>", "folder per label", "manifest"))
+
+
+@pytest.mark.parametrize("args", [["--jobs", "0"], ["--n-jobs", "0"]])
+def test_cli_jobs_zero_is_the_shared_one_line_error(args, tone_corpus, tmp_path):
+    res = CliRunner().invoke(cli, ["extract", str(tone_corpus), "-o", str(tmp_path), *args])
+    assert res.exit_code == 1 and len(res.output.strip().splitlines()) == 1
+    assert "--jobs must be a non-zero integer" in res.output
+
+
 @pytest.mark.parametrize("args, message", [
     (["extract", "/no/such/dir", "--out", "X"], "corpus directory not found"),
     (["extract", ".", "--out", "X", "--families", "kazoo"], "'kazoo'"),
+    (["extract", ".", "--out", "X", "--families", ""], "empty families selection"),
+    (["extract", ".", "--out", "X", "--sources", ","], "empty sources selection"),
 ])
 def test_cli_bad_input_is_one_line_error(args, message, tmp_path):
     args = [a.replace("X", str(tmp_path / "o")) for a in args]

@@ -93,7 +93,7 @@ def test_leaky_training_prints_its_warning_once(tmp_path):
 def test_zero_jobs_is_a_one_line_error(tmp_path, flag):
     feats = write_table_dir(make_table(), tmp_path / "f")
     _one_line_error(_run("train", "logreg", "--features", feats, "--out", tmp_path / "m", flag, "0"),
-                    "--jobs must be a positive number of workers or -1 (all cores), got 0")
+                    "--jobs must be a non-zero integer (N workers, or -1 for all cores, -2 for all but one), got '0'")
 
 
 def test_n_jobs_is_a_hidden_alias_of_jobs(tmp_path):

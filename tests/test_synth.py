@@ -17,16 +17,18 @@ from click.testing import CliRunner
 pytest.importorskip("tinysoundfont")
 
 from featurekit.cli.main import cli  # noqa: E402
-from featurekit.errors import ConfigError, FeaturekitError  # noqa: E402
+from featurekit.errors import (  # noqa: E402
+    ConfigError, FeaturekitError, NearCopyWarning, OutputError,
+)
 from featurekit.synth import (  # noqa: E402
     FAMILIES, SOURCES, SoundFontSpec, bundled_soundfont, find_soundfonts, load_gm_table,
     render_corpus,
 )
-from featurekit.synth import render  # noqa: E402
+from featurekit.synth import render, similarity  # noqa: E402
 
 NSYNTH_FIELDS = {"note", "note_str", "instrument", "instrument_str", "instrument_family",
                  "instrument_family_str", "instrument_source", "instrument_source_str", "pitch",
-                 "velocity", "sample_rate", "qualities", "qualities_str"}
+                 "velocity", "sample_rate", "qualities", "qualities_str", "library"}
 NSYNTH_WAV = Path(__file__).parent / "data" / "nsynth-sample" / "bass_electronic_015-048-127.wav"
 #: organ, guitar, bass, violin (string), trumpet, flute, saw lead: one per family
 PROGRAMS = [16, 24, 33, 40, 56, 73, 81]
@@ -179,6 +181,7 @@ def test_seeded_split_is_per_family_and_reproducible(tmp_path):
     assert a["split"].tolist() == b["split"].tolist() != c["split"].tolist()
 
 
+@pytest.mark.filterwarnings("ignore::featurekit.errors.NearCopyWarning")  # patched is TimGM6mb
 def test_soundfont_pinned_to_a_split_and_order_independent(patched_sf2, tmp_path):
     specs = [f"{patched_sf2}:test", f"{bundled_soundfont()}:train"]
     kwargs = {**SMALL, "programs": [24, 25, 40]}
@@ -262,7 +265,7 @@ def test_bad_arguments_raise_config_error_naming_the_value(kwargs, message, tmp_
 
 
 def test_existing_corpus_needs_overwrite(corpus, tmp_path):
-    with pytest.raises(ConfigError, match="overwrite"):
+    with pytest.raises(OutputError, match="overwrite=True"):
         render_corpus(["bundled"], corpus.out, **SMALL)
     render_corpus(["bundled"], tmp_path, **SMALL)
     again = render_corpus(["bundled"], tmp_path, **{**SMALL, "programs": [73]}, overwrite=True)
@@ -313,3 +316,136 @@ def test_cli_output_equals_the_library_result(corpus, tmp_path):
     assert _examples(tmp_path) == _examples(corpus.out)
     assert res.output.strip().splitlines()[1:] == corpus.summary().splitlines()[1:]
     assert f"Rendered {corpus.n_notes} notes of {len(PROGRAMS)} instruments" in res.output
+
+
+# --- instrument identity: the library travels with every note (issue 11) ---------------
+def test_examples_json_names_the_library_of_every_note(corpus):
+    libraries = {ex["library"] for notes in _examples(corpus.out).values() for ex in notes.values()}
+    assert libraries == {"TimGM6mb"}
+    assert set(corpus.instruments["library"]) == {"TimGM6mb"}
+
+
+def test_library_is_the_stem_of_the_real_file(tmp_path):
+    link = tmp_path / "default-GM.sf2"
+    link.symlink_to(bundled_soundfont())
+    assert SoundFontSpec.parse(link).library == "TimGM6mb"
+
+
+# --- only a corpus synth wrote is replaced (issue 11: data loss) -----------------------
+def _snapshot(root: Path) -> dict:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def test_overwrite_refuses_a_corpus_synth_did_not_write(tmp_path):
+    (tmp_path / "nsynth-test" / "audio").mkdir(parents=True)
+    (tmp_path / "nsynth-test" / "notes.txt").write_text("my own recordings")
+    before = _snapshot(tmp_path)
+    with pytest.raises(OutputError, match="did not write nsynth-test"):
+        render_corpus(["bundled"], tmp_path, **SMALL, overwrite=True)
+    assert _snapshot(tmp_path) == before
+
+
+def test_overwrite_refuses_a_file_added_to_a_rendered_corpus(tmp_path):
+    render_corpus(["bundled"], tmp_path, **{**SMALL, "programs": [73]})
+    (tmp_path / "nsynth-train" / "audio" / "keep.wav").write_bytes(b"mine")
+    before = _snapshot(tmp_path)
+    with pytest.raises(OutputError, match="keep.wav"):
+        render_corpus(["bundled"], tmp_path, **{**SMALL, "programs": [73]}, overwrite=True)
+    assert _snapshot(tmp_path) == before
+
+
+def test_overwrite_keeps_other_files_beside_the_corpus(tmp_path):
+    (tmp_path / "README.txt").write_text("about this corpus")
+    render_corpus(["bundled"], tmp_path, **{**SMALL, "programs": [73]})
+    render_corpus(["bundled"], tmp_path, **{**SMALL, "programs": [24]}, overwrite=True)
+    assert (tmp_path / "README.txt").read_text() == "about this corpus"
+
+
+def test_corpus_is_not_written_into_another_featurekit_output(tmp_path):
+    from featurekit.fileio import mark_output
+
+    (tmp_path / "model.json").write_text("{}")
+    mark_output(tmp_path, "model")
+    with pytest.raises(OutputError, match="featurekit model output"):
+        render_corpus(["bundled"], tmp_path, **SMALL)
+
+
+# --- near-copy SoundFonts (issue 11) ----------------------------------------------------
+def test_waveform_correlation_of_analytic_signals():
+    t = np.arange(16000) / 16000
+    x = np.sin(2 * np.pi * 220 * t) * np.exp(-3 * t)
+    assert similarity.waveform_correlation(x, np.roll(x, 3)) == pytest.approx(1, abs=1e-3)
+    assert similarity.waveform_correlation(x, 0.25 * x) == pytest.approx(1)
+    noise = np.random.default_rng(0).standard_normal((2, 16000))
+    assert abs(similarity.waveform_correlation(*noise)) < 0.05
+    assert np.isnan(similarity.waveform_correlation(x, np.zeros_like(x)))
+
+
+def test_a_soundfont_sharing_samples_is_a_near_copy(patched_sf2):
+    a = similarity.probe_waveforms(bundled_soundfont())
+    b = similarity.probe_waveforms(patched_sf2)
+    same = similarity.soundfont_similarity(a, b)
+    assert same.near_copy and same.shared == 1 and same.n_notes == len(set(a) & set(b)) > 10
+
+
+@pytest.mark.skipif(not Path("/usr/share/sounds/sf2/OPL-3_FM_128M.sf2").is_file(),
+                    reason="Debian's opl3-soundfont is not installed")
+def test_independent_soundfonts_are_not_near_copies():
+    a = similarity.probe_waveforms(bundled_soundfont())
+    b = similarity.probe_waveforms("/usr/share/sounds/sf2/OPL-3_FM_128M.sf2")
+    assert not similarity.soundfont_similarity(a, b).near_copy
+
+
+def test_near_copies_on_two_splits_warn(patched_sf2, tmp_path):
+    with pytest.warns(NearCopyWarning, match="patched.sf2 are near-copies"):
+        render_corpus([f"{bundled_soundfont()}:train", f"{patched_sf2}:test"], tmp_path,
+                      **{**SMALL, "programs": [24]})
+
+
+def test_near_copies_on_one_split_do_not_warn(patched_sf2, tmp_path, recwarn):
+    render_corpus([f"{bundled_soundfont()}:train", f"{patched_sf2}:train"], tmp_path,
+                  **{**SMALL, "programs": [24]})
+    assert not [w for w in recwarn if issubclass(w.category, NearCopyWarning)]
+
+
+def test_cli_prints_the_near_copy_warning_on_stderr(patched_sf2, tmp_path):
+    res = CliRunner().invoke(cli, ["synth", "-s", f"{bundled_soundfont()}:train",
+                                   "-s", f"{patched_sf2}:test", "-o", str(tmp_path),
+                                   "--programs", "24", "--velocities", "100",
+                                   "--pitch-step", "12", "-j", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.startswith("featurekit: warning: TimGM6mb.sf2 and patched.sf2 are near-copies")
+    assert "near-copies" not in res.stdout
+
+
+# --- CLI wording (issue 11) -------------------------------------------------------------
+def test_cli_unknown_split_word_is_named(tmp_path):
+    res = CliRunner().invoke(cli, ["synth", "-s", f"{bundled_soundfont()}:tset",
+                                   "-o", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "unknown split or source 'tset'" in res.output and "not found" not in res.output
+    assert "train, valid, test" in res.output
+
+
+def test_cli_existing_corpus_names_the_flag(corpus):
+    res = CliRunner().invoke(cli, ["synth", "-s", "bundled", "-o", str(corpus.out)])
+    assert res.exit_code == 1 and "pass --overwrite to replace it" in res.output
+    assert "overwrite=True" not in res.output
+
+
+@pytest.mark.parametrize("args", [["--jobs", "0"], ["-j", "0"], ["--n-jobs", "0"], ["--jobs", "x"]])
+def test_cli_jobs_zero_is_one_clear_line(args, tmp_path):
+    res = CliRunner().invoke(cli, ["synth", "-s", "bundled", "-o", str(tmp_path), *args])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert res.output.strip().splitlines() == [
+        f"featurekit: error: --jobs must be a non-zero integer (N workers, or -1 for all cores, "
+        f"-2 for all but one), got {args[1]!r}"]
+
+
+def test_cli_n_jobs_is_a_hidden_alias_of_jobs(corpus, tmp_path):
+    res = CliRunner().invoke(cli, ["synth", "-s", "bundled", "-o", str(tmp_path), "--programs",
+                                   "73", "--velocities", "100", "--pitch-step", "12",
+                                   "--n-jobs", "1", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "--n-jobs" not in CliRunner().invoke(cli, ["synth", "--help"]).output

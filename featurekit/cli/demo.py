@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import click
 
+from .options import echo_warnings, jobs_option
+
 
 @click.command("demo")
 @click.option("--out", "-o", default="featurekit-demo", show_default=True, type=click.Path(file_okay=False),
-              help="Output root (replaced if it holds an earlier demo).")
+              help="Output root. An earlier demo's outputs there are replaced; anything the demo "
+                   "did not write is refused, and nothing is touched.")
 @click.option("--soundfont", "soundfonts", multiple=True, metavar="PATH[:SPLIT]",
               help="SoundFont(s) to render instead of the bundled TimGM6mb.sf2; repeatable.")
 @click.option("--pitch-step", default=3, show_default=True, type=click.IntRange(min=1),
               help="Semitones between rendered pitches (1 = every pitch, as NSynth).")
-@click.option("--jobs", "-j", default=-1, show_default=True, type=int, help="Worker processes (-1: all cores).")
+@jobs_option()
 @click.option("--seed", default=0, show_default=True, type=int)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def command(out, soundfonts, pitch_step, jobs, seed, quiet):
@@ -22,10 +25,17 @@ def command(out, soundfonts, pitch_step, jobs, seed, quiet):
     installed (TimGM6mb, via pretty_midi), whole instruments dealt to train or
     test; extracts the default features; trains a random forest with SMOTE;
     prints honest, instrument-disjoint test metrics and the feature families
-    that matter most.  About a minute or two on 2 cores.
+    that matter most.  About a minute of work on 2 cores (64 s and 83 s
+    measured on 2026-12-01 on a 2-core machine shared with other jobs).
+
+    \b
+    Output (DIR = --out): DIR/corpus/, DIR/features/, DIR/model-rf/ and
+    DIR/importances.csv, each marked as the demo's; a re-run replaces them,
+    and refuses (exit 1, nothing touched) if any holds what it did not write.
     """
     from ..demo import run_demo
 
-    result = run_demo(out, soundfonts=list(soundfonts) or None, pitch_step=pitch_step,
-                      n_jobs=jobs, seed=seed, progress=not quiet)
+    with echo_warnings():
+        result = run_demo(out, soundfonts=list(soundfonts) or None, pitch_step=pitch_step,
+                          n_jobs=jobs, seed=seed, progress=not quiet)
     click.echo(result.summary())

@@ -7,6 +7,7 @@ import click
 from .. import corpus as corpus_mod
 from ..features.catalogue import PRESETS
 from ..layouts import LAYOUTS
+from .options import JOBS_HELP, jobs_option
 
 
 def _names(ctx, param, value):
@@ -27,9 +28,8 @@ def _names(ctx, param, value):
               help="Also store one time-frequency matrix per note for `featurekit train cnn`: "
                    "mfcc (20 MFCCs x 20 steps; the default when --frames has no value) or "
                    "logmel (64 mel bands x 64 steps).")
-@click.option("--jobs", "-j", default=-1, show_default=True, type=int,
-              help="Worker processes; -1 uses all cores. With --backend dask: workers of "
-                   "the local cluster (ignored with --scheduler).")
+@jobs_option(JOBS_HELP + " With --backend dask: workers of the local cluster "
+             "(ignored with --scheduler).")
 @click.option("--families", multiple=True, callback=_names,
               help=f"Keep only these families (comma-separated): {', '.join(corpus_mod.FAMILIES)}.")
 @click.option("--sources", multiple=True, callback=_names,
@@ -80,7 +80,9 @@ def command(corpus, out, preset, frames, jobs, families, sources, exclude_source
 
     \b
     Exit status: 0 all notes extracted; 3 finished, but some notes are recorded
-    failures (the same on every re-run); 1 bad arguments or unusable input.
+    failures (listed on stderr; the same on every re-run); 1 bad arguments or
+    unusable input; 130 interrupted (Ctrl-C: finished shards are kept, re-run
+    to resume).
 
     \b
     Example:
@@ -95,5 +97,7 @@ def command(corpus, out, preset, frames, jobs, families, sources, exclude_source
                      segment_seconds=segment_seconds, hop_seconds=hop_seconds,
                      chunk_size=chunk_size, backend=backend, scheduler=scheduler,
                      progress=not quiet)
-    click.echo(result.summary())
+    click.echo(result.summary(failures=False))
+    if result.n_failures:
+        click.echo(result.failures_summary(), err=True)
     raise SystemExit(result.exit_code)

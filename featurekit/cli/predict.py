@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from .jobs import jobs_option
+from .options import jobs_option
 
 
 @click.command("predict")
@@ -19,7 +19,7 @@ from .jobs import jobs_option
               help="Best labels to print per file.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="Output format.")
-@jobs_option(default=1, help="Parallel feature extraction (-1: all cores).")
+@jobs_option(default=1, help="Parallel feature extraction: N workers, or -1 for all cores.")
 @click.option("--timeline", is_flag=True,
               help="One long recording: a label per window, and the predominant one.")
 @click.option("--segment-seconds", type=float, default=None,
@@ -29,7 +29,7 @@ from .jobs import jobs_option
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False),
               help="Draw the timeline into this image (e.g. timeline.png).")
 @click.pass_context
-def command(ctx, model_dir, paths, top_k, fmt, n_jobs, timeline, segment_seconds, hop_seconds,
+def command(ctx, model_dir, paths, top_k, fmt, jobs, timeline, segment_seconds, hop_seconds,
             plot_file):
     """Predict the label of audio files (or folders of them) with the model in MODEL_DIR.
 
@@ -46,12 +46,12 @@ def command(ctx, model_dir, paths, top_k, fmt, n_jobs, timeline, segment_seconds
     --format csv that line goes to stderr, so stdout stays one CSV table.
     """
     if timeline or plot_file or segment_seconds is not None or hop_seconds is not None:
-        return _timeline(model_dir, paths, fmt, n_jobs, timeline, segment_seconds, hop_seconds,
+        return _timeline(model_dir, paths, fmt, jobs, timeline, segment_seconds, hop_seconds,
                          plot_file)
     from ..models.api import format_predictions, predict
     from .main import EXIT_PARTIAL
 
-    result = predict(model_dir, list(paths), top_k=top_k, n_jobs=n_jobs)
+    result = predict(model_dir, list(paths), top_k=top_k, n_jobs=jobs)
     click.echo(format_predictions(result.predictions, fmt), nl=False)
     for path, warning in zip(result.predictions["path"], result.predictions["warning"]):
         if warning:
@@ -62,7 +62,7 @@ def command(ctx, model_dir, paths, top_k, fmt, n_jobs, timeline, segment_seconds
         ctx.exit(EXIT_PARTIAL)
 
 
-def _timeline(model_dir, paths, fmt, n_jobs, timeline, segment_seconds, hop_seconds, plot_file):
+def _timeline(model_dir, paths, fmt, jobs, timeline, segment_seconds, hop_seconds, plot_file):
     from ..errors import ConfigError
     from ..timeline import format_timeline, plot_timeline, predict_timeline
 
@@ -70,7 +70,7 @@ def _timeline(model_dir, paths, fmt, n_jobs, timeline, segment_seconds, hop_seco
         raise ConfigError("--segment-seconds, --hop-seconds and --plot need --timeline")
     if len(paths) != 1:
         raise ConfigError(f"--timeline takes one recording, got {len(paths)} paths")
-    result = predict_timeline(model_dir, paths[0], segment_seconds, hop_seconds, n_jobs=n_jobs)
+    result = predict_timeline(model_dir, paths[0], segment_seconds, hop_seconds, n_jobs=jobs)
     click.echo(format_timeline(result, fmt), nl=False)
     if fmt == "csv":
         click.echo(result.summary(), err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..errors import ConfigError
+from .options import cli_wording, echo_warnings, jobs_option
 
 
 def _ints(option: str, text: str | None) -> list[int] | None:
@@ -47,9 +48,10 @@ def _ints(option: str, text: str | None) -> list[int] | None:
               help="Share put in nsynth-valid.")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Seed of the instrument split and of --max-per-family.")
-@click.option("--jobs", "-j", default=-1, show_default=True, type=int,
-              help="Worker processes; -1 uses all cores.")
-@click.option("--overwrite", is_flag=True, help="Replace the corpus already in --out.")
+@jobs_option()
+@click.option("--overwrite", is_flag=True,
+              help="Replace the corpus already in --out, if featurekit synth wrote it "
+                   "(other files are never touched).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--list-soundfonts", is_flag=True,
               help="List the SoundFonts found on this machine and exit.")
@@ -78,6 +80,11 @@ def command(soundfonts, out, velocities, pitch_step, programs, max_per_family, t
       DIR/synth_instruments.csv             instrument -> SoundFont, program, split
       DIR/synth_skipped.csv                 presets not rendered, with the reason
 
+    SoundFonts that can land on different splits are checked for near-copies
+    (shared recordings, found by waveform correlation of a few probe notes):
+    a pair is reported as a warning on stderr, since such a split is not
+    disjoint.  Independent Debian SoundFonts: see docs/synth.md.
+
     \b
     Exit status: 0 corpus written (skipped presets are listed, not failures);
     1 bad arguments, an unreadable SoundFont or nothing left to render.
@@ -105,9 +112,10 @@ def command(soundfonts, out, velocities, pitch_step, programs, max_per_family, t
         return
     if not soundfonts or out is None:
         raise click.UsageError("give --soundfont and --out (or --list-soundfonts)")
-    result = synth.render_corpus(
-        soundfonts, out, velocities=_ints("--velocities", velocities), pitch_step=pitch_step,
-        test_fraction=test_fraction, valid_fraction=valid_fraction, seed=seed,
-        programs=_ints("--programs", programs), max_instruments_per_family=max_per_family,
-        overwrite=overwrite, n_jobs=jobs, progress=not quiet)
+    with echo_warnings(), cli_wording({"overwrite=True": "--overwrite"}):
+        result = synth.render_corpus(
+            soundfonts, out, velocities=_ints("--velocities", velocities), pitch_step=pitch_step,
+            test_fraction=test_fraction, valid_fraction=valid_fraction, seed=seed,
+            programs=_ints("--programs", programs), max_instruments_per_family=max_per_family,
+            overwrite=overwrite, n_jobs=jobs, progress=not quiet)
     click.echo(result.summary())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..models.spec import available_pipelines
-from .jobs import jobs_option
+from .options import jobs_option
 
 _EPILOG = f"""KIND: one of {', '.join(available_pipelines())}, or cnn (Keras CNN on --frames;
 pip install 'featurekit[cnn]').
@@ -44,7 +44,7 @@ See docs/pipelines.md."""
               help="Fit on every row of every table (all splits). There is then no held-out "
                    "score: score the model with `featurekit evaluate` on notes it never saw.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
-@jobs_option(help="Cores to use (forests' n_jobs, OpenMP/BLAS threads; -1: all); default: all.")
+@jobs_option(help="Cores to use (forests' n_jobs, OpenMP/BLAS threads): N, or -1 for all cores (-2 all but one, ...).")
 @click.option("--backend", metavar="[loky|threading|dask|ray|spark]", default=None,
               help="Where the parallel parts (forest fitting, grid search) run: loky local "
                    "processes (default); dask a Dask cluster (pip install 'featurekit[dask]'); "
@@ -57,7 +57,7 @@ See docs/pipelines.md."""
                    "held-out training instruments ends sooner).")
 @click.option("--frames", type=click.Choice(["mfcc", "logmel"]), default=None,
               help="cnn: the frames kind to train on (default: what `extract --frames` stored).")
-def command(kind, features, out, target, pipeline_file, leaky_random_split, fit_all, seed, n_jobs,
+def command(kind, features, out, target, pipeline_file, leaky_random_split, fit_all, seed, jobs,
             epochs, frames, backend, scheduler):
     """Train pipeline KIND with an honest split; write the model and its test metrics.
 
@@ -78,5 +78,5 @@ def command(kind, features, out, target, pipeline_file, leaky_random_split, fit_
     with cluster:
         result = train(list(features) if len(features) > 1 else features[0], kind, out=out,
                        target=target, pipeline=pipeline_file, leaky_split=leaky_random_split,
-                       seed=seed, n_jobs=n_jobs, epochs=epochs, frames=frames, fit_all=fit_all)
+                       seed=seed, n_jobs=jobs, epochs=epochs, frames=frames, fit_all=fit_all)
     click.echo(format_metrics(result.metrics, title=f"{result.model.kind} -> {out}"))

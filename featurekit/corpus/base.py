@@ -173,6 +173,9 @@ def check_names(values, allowed, what):
     if values is None:
         return None
     values = [values] if isinstance(values, str) else list(values)
+    if not values or "" in values:
+        raise ConfigError(f"empty {what} selection: name at least one of "
+                          f"{', '.join(allowed)}, or leave the filter out")
     bad = [v for v in values if v not in allowed]
     if bad:
         raise ConfigError(f"unknown {what} {bad}; choose from {allowed}")

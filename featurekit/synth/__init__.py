@@ -7,7 +7,8 @@ and TinySoundFont, writing NSynth's exact jsonwav layout.
 Modules: :mod:`.gm` (labels and the GM -> NSynth table), :mod:`.soundfonts`
 (finding SoundFonts, ``PATH[:SPLIT][:synthetic]`` specs), :mod:`.render`
 (playing notes; runs in joblib workers), :mod:`.corpus` (numbering, splits,
-``examples.json``).
+``examples.json``), :mod:`.similarity` (near-copy SoundFonts: probe-note
+waveform correlation).
 
 Examples
 --------
@@ -19,10 +20,12 @@ Examples
 from .corpus import DEFAULT_VELOCITIES, SynthResult, render_corpus
 from .gm import FAMILIES, QUALITIES, SOURCES, SPLITS, load_gm_table
 from .render import HOLD_S, RELEASE_S, SAMPLE_RATE, MissingRendererError
+from .similarity import Similarity, probe_waveforms, soundfont_similarity
 from .soundfonts import SEARCH_DIRS, SoundFontSpec, bundled_soundfont, find_soundfonts
 
 __all__ = [
     "render_corpus", "SynthResult", "SoundFontSpec", "find_soundfonts", "bundled_soundfont",
     "load_gm_table", "MissingRendererError", "FAMILIES", "SOURCES", "QUALITIES", "SPLITS",
     "SAMPLE_RATE", "HOLD_S", "RELEASE_S", "DEFAULT_VELOCITIES", "SEARCH_DIRS",
+    "probe_waveforms", "soundfont_similarity", "Similarity",
 ]

@@ -10,7 +10,6 @@ split per family by a seeded shuffle of instruments.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -19,8 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, CorpusError
-from . import render
+from ..errors import ConfigError, CorpusError, OutputError
+from ..fileio import MARKER, atomic_path, mark_output, read_marker, write_text_atomic
+from . import render, similarity
 from .gm import FAMILIES, GM_TABLE, QUALITIES, SOURCES, SPLITS, load_gm_table
 from .soundfonts import SoundFontSpec, check_distinct
 
@@ -28,6 +28,8 @@ from .soundfonts import SoundFontSpec, check_distinct
 DEFAULT_VELOCITIES = (25, 50, 75, 100, 127)
 #: Files written beside the splits: instrument provenance, presets skipped.
 _PROVENANCE = ("synth_instruments.csv", "synth_skipped.csv")
+#: Kind of the owner marker (:mod:`featurekit.fileio`) a rendered corpus carries.
+CORPUS_KIND = "synth-corpus"
 
 
 @dataclass
@@ -118,7 +120,10 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
     max_instruments_per_family : int, optional
         Keep at most this many instruments per family (a seeded choice).
     overwrite : bool
-        Replace the ``nsynth-*`` folders of an existing corpus in ``out``.
+        Replace the corpus already in ``out`` (its ``nsynth-*`` folders and
+        provenance files), provided this function wrote it: ``out`` carries an
+        owner marker (``.featurekit-output.json``, kind ``synth-corpus``)
+        listing every one of those files.  Other files in ``out`` are kept.
     n_jobs : int
         joblib processes (-1: all cores).
     progress : bool
@@ -127,11 +132,24 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
     Returns
     -------
     SynthResult
+        Every ``examples.json`` entry also carries ``library``, the SoundFont's
+        file stem (links resolved): instrument identity across corpora is
+        (library, instrument_str), as rendered names follow NSynth's.
+
+    Warns
+    -----
+    NearCopyWarning
+        Two SoundFonts whose instruments can land on different splits are
+        near-copies (:mod:`featurekit.synth.similarity`: probe notes that are
+        the same recording), so the split would not be disjoint.
 
     Raises
     ------
     ConfigError
-        A bad argument (named in the message) or an existing corpus in ``out``.
+        A bad argument (named in the message).
+    OutputError
+        A corpus already in ``out`` without ``overwrite``, or one featurekit
+        synth did not write (or holding files it did not write) with it.
     CorpusError
         A SoundFont that TinySoundFont cannot load, or no preset left to render.
     MissingRendererError
@@ -173,6 +191,13 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         probe_notes = [(p, ps[len(ps) // 2], velocities[-1]) for p, ps in pitches.items()]
         found = list(parallel(delayed(render.probe)(str(s.path), probe_notes) for s in specs))
         plan, skipped = _plan(specs, table, found)
+        pairs = _cross_split_pairs(specs, test_fraction, valid_fraction)
+        if pairs:  # near-copy SoundFonts on two splits would share recordings across them
+            paths = sorted({str(s.path) for pair in pairs for s in pair})
+            waves = dict(zip(paths, parallel(delayed(similarity.probe_waveforms)(p)
+                                             for p in paths)))
+            similarity.warn_near_copies(similarity.near_copies(
+                waves, [(str(a.path), str(b.path)) for a, b in pairs]), stacklevel=3)
         if plan.empty:
             raise CorpusError(f"nothing to render: all {len(skipped)} presets were skipped "
                               f"(e.g. program {skipped[0][1]}: {skipped[0][3]})")
@@ -207,9 +232,11 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         _write_json(out / f"nsynth-{split}" / "examples.json", examples)
         counts[split] = len(examples)
     instruments = plan.drop(columns="pinned").sort_values("instrument").reset_index(drop=True)
-    instruments.to_csv(out / _PROVENANCE[0], index=False)
     skipped = pd.DataFrame(skipped, columns=["soundfont", "program", "gm_name", "reason"])
-    skipped.to_csv(out / _PROVENANCE[1], index=False)
+    for name, frame in zip(_PROVENANCE, (instruments, skipped)):
+        with atomic_path(out / name) as tmp:
+            frame.to_csv(tmp, index=False)
+    mark_output(out, CORPUS_KIND, files=_corpus_files(out))
     return SynthResult(out, counts, instruments, skipped, time.perf_counter() - started)
 
 
@@ -261,17 +288,63 @@ def _pitches(low: int, high: int, step: int) -> list[int]:
     return [p for p in range(low, high + 1) if (p - 60) % step == 0] or [(low + high) // 2]
 
 
+def _corpus_files(out: Path) -> list[str]:
+    """What a corpus in ``out`` consists of: files under ``nsynth-*`` and the provenance files."""
+    files = [name for name in _PROVENANCE if (out / name).exists() or (out / name).is_symlink()]
+    for folder in (out / f"nsynth-{s}" for s in SPLITS):
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir() or folder.is_symlink():
+                files.append(folder.name)
+                continue
+            files += [p.relative_to(out).as_posix() for p in folder.rglob("*")
+                      if not p.is_dir() or p.is_symlink()]
+    return sorted(files)
+
+
 def _prepare_out(out: Path, overwrite: bool) -> None:
-    """Create ``out``; refuse, or with ``overwrite`` remove, a corpus already there."""
-    old = [out / f"nsynth-{s}" for s in SPLITS if (out / f"nsynth-{s}").exists()]
-    if old and not overwrite:
-        raise ConfigError(f"{out} already holds a corpus ({old[0].name}); "
-                          "pass overwrite=True (--overwrite) to replace it")
-    for folder in old:
-        shutil.rmtree(folder)
-    for name in _PROVENANCE:
-        (out / name).unlink(missing_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
+    """Create ``out``; refuse a corpus already there or, with ``overwrite``, remove it.
+
+    Only a corpus :func:`render_corpus` provably wrote is removed: ``out``'s
+    owner marker (kind :data:`CORPUS_KIND`) must list every file under its
+    ``nsynth-*`` folders and every provenance file.  Other files in ``out``
+    are left alone.
+    """
+    marker = read_marker(out) if out.is_dir() else None
+    if marker is not None and marker.get("kind") != CORPUS_KIND:
+        raise OutputError(f"refusing to write a corpus into {out}: it holds a featurekit "
+                          f"{marker.get('kind')} output")
+    present = _corpus_files(out)
+    if not present:
+        out.mkdir(parents=True, exist_ok=True)
+        return
+    first = present[0].split("/")[0]
+    if not overwrite:
+        raise OutputError(f"{out} already holds a corpus ({first}); "
+                          "pass overwrite=True to replace it")
+    if marker is None:
+        raise OutputError(f"refusing to replace the corpus in {out}: featurekit synth did not "
+                          f"write {first} (it has no {MARKER}); move it away or choose another "
+                          "output directory")
+    foreign = sorted(set(present) - set(marker["files"]))
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise OutputError(f"refusing to replace the corpus in {out}: it holds {foreign[0]}{more}, "
+                          "which featurekit synth did not write; move it away or choose another "
+                          "output directory")
+    for top in sorted({out / name.split("/")[0] for name in present}):
+        if top.is_dir() and not top.is_symlink():
+            shutil.rmtree(top)
+        else:
+            top.unlink(missing_ok=True)
+    (out / MARKER).unlink()
+
+
+def _cross_split_pairs(specs, test_fraction, valid_fraction) -> list:
+    """Pairs of SoundFonts whose instruments can land on different splits."""
+    free = {"train"} | ({"test"} if test_fraction else set()) | ({"valid"} if valid_fraction else set())
+    splits = [{s.split} if s.split else free for s in specs]
+    return [(specs[j], specs[i]) for i in range(len(specs)) for j in range(i)
+            if len(splits[i] | splits[j]) > 1]
 
 
 def _plan(specs, table: pd.DataFrame, found: list) -> tuple[pd.DataFrame, list]:
@@ -284,10 +357,10 @@ def _plan(specs, table: pd.DataFrame, found: list) -> tuple[pd.DataFrame, list]:
                           else f"silent (peak below {render.SILENCE_DB:.0f} dBFS)")
                 skipped.append((str(spec.path), program, gm.gm_name, reason))
                 continue
-            rows.append((str(spec.path), program, gm.gm_name, name, gm.family,
+            rows.append((str(spec.path), spec.library, program, gm.gm_name, name, gm.family,
                          "synthetic" if spec.is_synthetic else gm.source, spec.split))
-    plan = pd.DataFrame(rows, columns=["soundfont", "program", "gm_name", "preset_name",
-                                       "family", "source", "pinned"])
+    plan = pd.DataFrame(rows, columns=["soundfont", "library", "program", "gm_name",
+                                       "preset_name", "family", "source", "pinned"])
     return plan, skipped
 
 
@@ -323,7 +396,7 @@ def _examples(plan: pd.DataFrame, results: list) -> dict:
             note_str = f"{r.instrument_str}-{pitch:03d}-{velocity:03d}"
             notes[note_str] = r.split, {
                 "note_str": note_str, "instrument": int(r.instrument),
-                "instrument_str": r.instrument_str,
+                "instrument_str": r.instrument_str, "library": r.library,
                 "instrument_family": FAMILIES.index(r.family), "instrument_family_str": r.family,
                 "instrument_source": SOURCES.index(r.source), "instrument_source_str": r.source,
                 "pitch": int(pitch), "velocity": int(velocity),
@@ -340,6 +413,4 @@ def _examples(plan: pd.DataFrame, results: list) -> dict:
 def _write_json(path: Path, examples: dict) -> None:
     """Write ``examples.json`` one note per line; atomically, so a run cut short has none."""
     body = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in examples.items())
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text("{\n" + body + "\n}\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, "{\n" + body + "\n}\n")

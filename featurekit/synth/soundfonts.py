@@ -94,7 +94,8 @@ class SoundFontSpec:
         Raises
         ------
         ConfigError
-            The file does not exist (the message names the spec).
+            The file does not exist, or a word after it is not a split or source
+            (the message names the spec).
         """
         if isinstance(spec, cls):
             return spec
@@ -110,6 +111,15 @@ class SoundFontSpec:
                 break
             text = head
         path = bundled_soundfont() if text == "bundled" and not Path(text).exists() else Path(text)
+        head, _, token = text.rpartition(":")
+        if not path.is_file() and head and (Path(head).is_file() or head == "bundled"
+                                            or head.rpartition(":")[2] in (*SPLITS, *_SOURCE_TOKENS)):
+            if token in SPLITS or token in _SOURCE_TOKENS:
+                raise ConfigError(f"SoundFont spec {str(spec)!r} gives {token!r} and another "
+                                  "split or source: give at most one split and one source")
+            raise ConfigError(f"unknown split or source {token!r} in SoundFont spec {str(spec)!r}; "
+                              f"choose a split from {', '.join(SPLITS)} and/or a source from "
+                              f"{', '.join(_SOURCE_TOKENS)}")
         if not path.is_file():
             raise ConfigError(f"SoundFont not found: {str(spec)!r} (write PATH[:SPLIT]"
                               f"[:synthetic|:sampled] with SPLIT one of {', '.join(SPLITS)})")
@@ -119,6 +129,15 @@ class SoundFontSpec:
     def is_synthetic(self) -> bool:
         """Whether every instrument of this SoundFont is labelled ``synthetic``."""
         return bool(_FM_NAME.search(self.path.name)) if self.synthetic is None else self.synthetic
+
+    @property
+    def library(self) -> str:
+        """The sample library's name: the file stem of the real file (links resolved).
+
+        Written as ``library`` into every ``examples.json`` entry: instrument
+        identity across corpora is (library, instrument_str).
+        """
+        return self.path.resolve().stem
 
     @property
     def key(self) -> tuple[str, str]:
