@@ -14,8 +14,8 @@ import featurekit
 from featurekit.cli.main import cli
 from featurekit.errors import ConfigError, ModelError
 from featurekit.features.catalogue import parse_column
+from featurekit.inspection.engine import ConfusionScorer
 from featurekit.importance import (
-    _Scorer,
     group_importances,
     importance_figure,
     importances,
@@ -199,7 +199,7 @@ def test_scores_match_sklearn(scoring):
     rng = np.random.default_rng(0)
     y = rng.choice(np.array(["a", "b", "c"], dtype=object), 50)
     pred = rng.choice(np.array(["a", "b", "d"], dtype=object), 50)  # "d": never true
-    ours, _ = _Scorer(y, ["a", "b", "c", "d"], scoring)(pred)
+    ours, _ = ConfusionScorer(y, ["a", "b", "c", "d"], scoring)(pred)
     func = get_scorer(scoring)._score_func
     kwargs = ({"labels": np.unique(y), "average": "macro", "zero_division": 0}
               if scoring == "f1_macro" else {})

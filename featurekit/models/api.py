@@ -356,14 +356,18 @@ def _thread_limit(n_jobs):
 
 @contextlib.contextmanager
 def fit_errors(spec):
-    """Turn estimator errors (too few rows for a fold, bad data) into one-line ModelErrors."""
+    """Turn estimator errors (too few rows for a fold, bad data) into one-line ModelErrors.
+
+    ``spec`` is the :class:`PipelineSpec` fitted, or just its name.
+    """
+    name = getattr(spec, "name", spec)
     try:
         yield
     except FeaturekitError:
         raise
     except (ValueError, np.linalg.LinAlgError) as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"fitting pipeline {spec.name!r} failed: {msg}") from None
+        raise ModelError(f"fitting pipeline {name!r} failed: {msg}") from None
 
 
 def _align_proba(pipe, X, labels):
