@@ -32,6 +32,7 @@ _LAZY = {
     "group_importances": "featurekit.importance",
     "plot_importances": "featurekit.importance",
     "write_report": "featurekit.report",
+    "write_html_report": "featurekit.report",
     "compare_models": "featurekit.compare",
     "read_label_folders": "featurekit.layouts", "read_manifest": "featurekit.layouts",
     "predict_timeline": "featurekit.timeline", "plot_timeline": "featurekit.timeline",

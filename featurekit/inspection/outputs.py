@@ -17,6 +17,7 @@ Parquet tables and featurekit's exact header in CSV tables.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ..errors import OutputError
@@ -35,7 +36,10 @@ _MAX_SNIFF = 64 * 2**20
 
 def plot_metadata(suffix: str) -> dict:
     """``savefig(metadata=...)`` carrying :data:`MARK` for a ``.png``, ``.svg`` or ``.pdf`` file."""
-    return {"Software": MARK} if suffix.lower() == ".png" else {"Creator": MARK}
+    suffix = suffix.lower()
+    if suffix == ".png":
+        return {"Software": MARK}
+    return {"Creator": MARK} if suffix in (".svg", ".pdf") else {}
 
 
 def written_by_featurekit(path) -> bool:
@@ -61,7 +65,8 @@ def written_by_featurekit(path) -> bool:
         if suffix == ".png":
             return b"tEXtSoftware\x00" + MARK.encode() in data
         if suffix == ".svg":
-            return f"<dc:creator><cc:Agent><dc:title>{MARK}</dc:title>".encode() in data
+            return re.search(rb"<dc:creator>\s*<cc:Agent>\s*<dc:title>" + MARK.encode()
+                             + rb"</dc:title>", data) is not None
         if suffix == ".pdf":
             return f"/Creator ({MARK})".encode() in data
     except (OSError, ValueError, UnicodeDecodeError):

@@ -186,8 +186,8 @@ def save_figure(fig, path, *, dpi=100):
     path = Path(path)
     with atomic_path(path) as tmp:
         try:
-            fig.savefig(tmp, dpi=dpi, format=path.suffix.lower()[1:],
-                        metadata=plot_metadata(path.suffix))
+            fig.savefig(tmp, dpi=dpi, format=path.suffix.lower()[1:] or None,
+                        metadata=plot_metadata(path.suffix) or None)
         except OSError as exc:
             raise OutputError(f"cannot write plot {path}: {exc.strerror or exc}") from None
     return path
