@@ -82,7 +82,7 @@ def main(argv=None):
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--split", choices=["nsynth", "cv"], default="nsynth")
     ap.add_argument("--model-dir", required=True, help="trained here once, then reused")
-    ap.add_argument("--methods", default="permutation,group-permutation")
+    ap.add_argument("--methods", default="group-permutation,permutation")
     ap.add_argument("--n-repeats", type=int, default=5)
     ap.add_argument("--train-only", action="store_true")
     ap.add_argument("--seed", type=int, default=0)

@@ -40,8 +40,6 @@ Size
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -50,7 +48,7 @@ from .features.catalogue import parse_column
 from .fileio import atomic_path
 from .inspection.engine import MAX_SAMPLES, SCORINGS, mdi_importance, permutation_importance
 from .inspection.heldout import held_out_folds, limit_rows
-from .inspection.outputs import check_output_file
+from .inspection.outputs import check_output_file, check_suffix
 from .inspection.plots import (
     GROUP_COLOURS,
     PLOT_SUFFIXES,
@@ -300,11 +298,7 @@ def _finish(df, attrs, *, per_class, class_order=None):
 
 def check_table_path(path):
     """Raise :class:`ConfigError` unless ``path`` ends in ``.csv`` or ``.parquet``."""
-    path = Path(path)
-    if path.suffix.lower() not in TABLE_SUFFIXES:
-        raise ConfigError(f"cannot write importances to {path}: the file name must end in "
-                          f"{' or '.join(TABLE_SUFFIXES)}")
-    return path
+    return check_suffix(path, TABLE_SUFFIXES, "write importances to")
 
 
 def write_importances(df: pd.DataFrame, path, *, overwrite: bool = False):

@@ -24,7 +24,7 @@ from pathlib import Path
 from .errors import ConfigError, ModelError
 from .fileio import write_text_atomic
 from .inspection.engine import MAX_SAMPLES
-from .inspection.outputs import REPORT_MARK, check_output_file
+from .inspection.outputs import REPORT_MARK, check_output_file, check_suffix
 
 __all__ = ["write_html_report", "write_report", "render_report", "REPORT_FORMATS"]
 
@@ -306,10 +306,8 @@ def write_html_report(model, out, *, features=None, methods=None, top: int = 20,
     >>> featurekit.write_html_report("models/rf", "rf.html", features="feats/")  # doctest: +SKIP
     """
     out = Path(out)
-    fmt = REPORT_FORMATS.get(out.suffix.lower())
-    if fmt is None:
-        raise ConfigError(f"cannot write a report to {out}: the file name must end in "
-                          f"{', '.join(REPORT_FORMATS)}")
+    check_suffix(out, tuple(REPORT_FORMATS), "write a report to")
+    fmt = REPORT_FORMATS[out.suffix.lower()]
     check_output_file(out, overwrite=overwrite)
     text = render_report(model, features=features, methods=methods, fmt=fmt, top=top,
                          n_repeats=n_repeats, seed=seed, n_jobs=n_jobs, max_samples=max_samples)

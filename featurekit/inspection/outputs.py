@@ -20,9 +20,10 @@ import json
 import re
 from pathlib import Path
 
-from ..errors import OutputError
+from ..errors import ConfigError, OutputError
 
-__all__ = ["MARK", "REPORT_MARK", "check_output_file", "plot_metadata", "written_by_featurekit"]
+__all__ = ["MARK", "REPORT_MARK", "check_output_file", "check_suffix", "plot_metadata",
+           "written_by_featurekit"]
 
 #: The mark featurekit leaves in the metadata of the files it writes.
 MARK = "featurekit"
@@ -86,4 +87,17 @@ def check_output_file(path, *, overwrite: bool = False) -> Path:
     if path.exists() and not overwrite and not written_by_featurekit(path):
         raise OutputError(f"refusing to replace {path}: it exists and featurekit did not write "
                           f"it (choose another name, or allow overwrite to replace it)")
+    return path
+
+
+def check_suffix(path, suffixes, what: str) -> Path:
+    """Raise :class:`ConfigError` unless ``path`` ends in one of ``suffixes`` (any case).
+
+    ``what`` completes "cannot {what} {path}", e.g. ``"plot to"``.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        names = ", ".join(suffixes[:-1]) + " or " if len(suffixes) > 1 else ""
+        raise ConfigError(f"cannot {what} {path}: the file name must end in "
+                          f"{names}{suffixes[-1]}")
     return path

@@ -14,7 +14,7 @@ import pandas as pd
 from ..errors import ConfigError, OutputError
 from ..features.catalogue import FEATURES
 from ..fileio import atomic_path
-from .outputs import check_output_file, plot_metadata
+from .outputs import check_output_file, check_suffix, plot_metadata
 
 __all__ = ["importance_figure", "plot_importances", "save_figure", "check_plot_path", "family_totals",
            "GROUP_COLOURS", "PLOT_SUFFIXES"]
@@ -160,11 +160,7 @@ PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 def check_plot_path(path):
     """Raise :class:`ConfigError` unless ``path`` ends in ``.png``, ``.svg`` or ``.pdf``."""
-    path = Path(path)
-    if path.suffix.lower() not in PLOT_SUFFIXES:
-        raise ConfigError(f"cannot plot to {path}: the file name must end in "
-                          f"{', '.join(PLOT_SUFFIXES)}")
-    return path
+    return check_suffix(path, PLOT_SUFFIXES, "plot to")
 
 
 def plot_importances(df: pd.DataFrame, path, *, top: int = 20,
