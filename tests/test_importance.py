@@ -534,3 +534,20 @@ def test_cli_help_points_up_to_the_method_descriptions():
     help_text = CliRunner().invoke(cli, ["importances", "--help"]).stdout
     assert "see below" not in help_text
     assert help_text.index("group-permutation  shuffle") < help_text.index("--method")
+
+
+@pytest.mark.parametrize("max_samples, n_folds", [(50, 1), (100, 1), (150, 2), (450, 5)])
+def test_limit_rows_draws_from_as_few_folds_as_hold_the_sample(max_samples, n_folds):
+    from featurekit.inspection.heldout import Fold, limit_rows
+
+    folds = [Fold(np.arange(i * 100, (i + 1) * 100), np.arange(3)) for i in range(5)]
+    kept, note = limit_rows(folds, max_samples, seed=0)
+    assert len(kept) == n_folds and sum(len(f.test) for f in kept) == max_samples
+    assert f"from {n_folds} of the 5 folds" in note
+
+
+def test_limit_rows_keeps_everything_under_the_cap():
+    from featurekit.inspection.heldout import Fold, limit_rows
+
+    folds = [Fold(np.arange(10))]
+    assert limit_rows(folds, 20, seed=0) == (folds, "")

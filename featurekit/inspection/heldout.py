@@ -137,18 +137,15 @@ def limit_rows(folds: list[Fold], max_samples, seed) -> tuple[list[Fold], str]:
     of their rows.  Returns the kept folds and a note ("" when nothing was cut).
     """
     total = sum(len(f.test) for f in folds)
-    if max_samples is None or subsample_rows(total, max_samples, seed).size == total:
+    size = total if max_samples is None else subsample_rows(total, max_samples, seed).size
+    if size == total:
         return folds, ""
-    size = subsample_rows(total, max_samples, seed).size
-    if len(folds) > 1:
-        order = np.random.default_rng([seed, 2**32 - 2]).permutation(len(folds))
-        kept, count = [], 0
-        for i in order:
-            kept.append(folds[i])
-            count += len(folds[i].test)
-            if count >= size:
-                break
-        folds = [folds[i] for i in sorted(order[:len(kept)])]
+    n_folds = len(folds)
+    if n_folds > 1:
+        order = np.random.default_rng([seed, 2**32 - 2]).permutation(n_folds)
+        sizes = np.cumsum([len(folds[i].test) for i in order])
+        used = int(np.searchsorted(sizes, size)) + 1  # folds needed to hold ``size`` rows
+        folds = [folds[i] for i in sorted(order[:used])]
     test = np.concatenate([f.test for f in folds])
     pick = subsample_rows(len(test), size, seed)
     bounds = np.cumsum([0] + [len(f.test) for f in folds])
@@ -157,6 +154,6 @@ def limit_rows(folds: list[Fold], max_samples, seed) -> tuple[list[Fold], str]:
         mine = pick[(pick >= lo) & (pick < hi)] - lo
         if len(mine):
             out.append(Fold(f.test[mine], f.train))
-    used = f" of {len(out)} folds" if out[0].train is not None else ""
+    where = f", from {len(out)} of the {n_folds} folds" if n_folds > 1 else ""
     return out, (f"scored on a seeded subsample of {size} of the {total} held-out "
-                 f"notes{used} (max_samples={max_samples}, seed {seed})")
+                 f"notes{where} (max_samples={max_samples}, seed {seed})")
