@@ -33,6 +33,7 @@ _LAZY = {
     "group_importances": "featurekit.importance",
     "plot_importances": "featurekit.importance",
     "write_report": "featurekit.report",
+    "write_html_report": "featurekit.report",
     "compare_models": "featurekit.compare",
     "read_label_folders": "featurekit.corpus", "read_manifest": "featurekit.layouts",
     "read_corpus_manifest": "featurekit.corpus", "list_audio_files": "featurekit.corpus",

@@ -16,7 +16,7 @@ from .errors import ConfigError, ModelError
 __all__ = ["compare_models", "format_comparison", "COMPARE_COLUMNS", "COMPARE_FORMATS"]
 
 #: Columns of :func:`compare_models`, in order.
-COMPARE_COLUMNS = ("model", "kind", "target", "split", "test", "n_test", "accuracy",
+COMPARE_COLUMNS = ("model", "kind", "target", "split", "leaky", "test", "n_test", "accuracy",
                    "balanced_accuracy", "macro_f1", "fit_seconds")
 COMPARE_FORMATS = ("table", "csv", "json")
 
@@ -49,6 +49,7 @@ def _row(directory) -> dict:
             "kind": meta["kind"],
             "target": meta["target"],
             "split": split.get("kind", "?") + (" (LEAKY)" if split.get("leaky") else ""),
+            "leaky": bool(split.get("leaky", False)),
             "test": split.get("test", ""),
             "n_test": int(metrics["n_test"]),
             "accuracy": float(metrics["accuracy"]),
@@ -72,7 +73,10 @@ def compare_models(model_dirs, *, sort_by: str | None = None,
     sort_by : str, optional
         A metric column (``macro_f1``, ``balanced_accuracy``, ``accuracy``,
         ``fit_seconds``...) to sort by, best first (fastest first for
-        ``fit_seconds``); default: the given order.
+        ``fit_seconds``); default: the given order.  Models scored on a leaky
+        split (``leaky`` True: random note-level folds, notes of one
+        instrument on both sides) always come after the honest ones: their
+        scores are inflated and do not rank with them.
     allow_mixed_targets : bool, default=False
         Models of different targets (family vs. source vs. pitch) are not
         comparable; they are refused unless this is True.
@@ -81,10 +85,11 @@ def compare_models(model_dirs, *, sort_by: str | None = None,
     -------
     DataFrame
         Columns :data:`COMPARE_COLUMNS`.  ``split`` is the kind of split
-        (``nsynth``, ``group_kfold``, ``random (LEAKY)``) and ``test`` the
-        notes scored.  ``df.attrs["same_test"]`` is False when the models were
-        not scored on the same notes (then their numbers are not directly
-        comparable).
+        (``nsynth``, ``group_kfold``, ``random (LEAKY)``), ``leaky`` whether
+        it let notes of one instrument sit on both sides, and ``test`` the
+        notes scored.  ``df.attrs["n_leaky"]`` counts the leaky rows and
+        ``df.attrs["same_test"]`` is False when the models were not scored on
+        the same notes (then their numbers are not directly comparable).
 
     Raises
     ------
@@ -108,11 +113,14 @@ def compare_models(model_dirs, *, sort_by: str | None = None,
         )
     if sort_by is not None:
         numeric = [c for c in COMPARE_COLUMNS
-                   if c not in ("model", "kind", "target", "split", "test")]
+                   if c not in ("model", "kind", "target", "split", "leaky", "test")]
         if sort_by not in numeric:
             raise ConfigError(f"cannot sort by {sort_by!r}; choose one of {', '.join(numeric)}")
-        df = df.sort_values(sort_by, ascending=sort_by == "fit_seconds", kind="stable")
+        # Leaky rows last whatever the metric: an inflated score never outranks an honest one.
+        df = df.sort_values(["leaky", sort_by], ascending=[True, sort_by == "fit_seconds"],
+                            kind="stable")
         df = df.reset_index(drop=True)
+    df.attrs["n_leaky"] = int(df["leaky"].sum())
     df.attrs["same_test"] = bool(df[["target", "split", "test"]].drop_duplicates().shape[0] == 1)
     return df
 
@@ -128,8 +136,11 @@ def format_comparison(df: pd.DataFrame, fmt: str = "table") -> str:
     out["fit_seconds"] = out["fit_seconds"].round(1)
     if fmt == "csv":
         return out.to_csv(index=False)
-    if fmt == "json":
-        return out.to_json(orient="records", indent=2) + "\n"
+    if fmt == "json":  # json.dumps: plain slashes (pandas writes "\\/"), NaN as null
+        records = out.astype(object).where(out.notna(), None).to_dict(orient="records")
+        from .models.metrics import plain
+
+        return json.dumps(records, indent=2, default=plain) + "\n"
     if fmt == "table":
         return out.to_string(index=False) + "\n"
     raise ConfigError(f"unknown format {fmt!r}; choose one of {', '.join(COMPARE_FORMATS)}")

@@ -1,4 +1,8 @@
-"""``featurekit.write_report``: a one-page HTML or Markdown report of a saved model.
+"""``featurekit.write_html_report``: a one-page HTML or Markdown report of a saved model.
+
+(``featurekit.write_report`` is the same function under its former name; the
+metric files of a model directory are written by
+:func:`featurekit.models.metrics.write_report`, a different thing.)
 
 The page holds the model's honest split description, its test metrics, the
 per-class table, the confusion matrix and feature-importance plots.  Images
@@ -18,9 +22,11 @@ import io
 from pathlib import Path
 
 from .errors import ConfigError, ModelError
-from .importance import atomic_output
+from .fileio import write_text_atomic
+from .inspection.engine import MAX_SAMPLES
+from .inspection.outputs import REPORT_MARK, check_output_file, check_suffix
 
-__all__ = ["write_report", "render_report", "REPORT_FORMATS"]
+__all__ = ["write_html_report", "write_report", "render_report", "REPORT_FORMATS"]
 
 #: File suffix -> report format.
 REPORT_FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
@@ -177,6 +183,7 @@ def _html(blocks) -> str:
         elif kind == "img":
             out.append(f'<p><img src="{_data_uri(block[1])}" alt="{esc(block[2])}"></p>')
     out.append("</body></html>")
+    out.append(REPORT_MARK)
     return "\n".join(out) + "\n"
 
 
@@ -209,6 +216,7 @@ def _markdown(blocks) -> str:
             out.append("\n".join(lines))
         elif kind == "img":
             out.append(f"![{block[2]}]({_data_uri(block[1])})")
+    out.append(REPORT_MARK)
     return "\n\n".join(out) + "\n"
 
 
@@ -225,7 +233,8 @@ def _default_methods(model, features):
 
 
 def render_report(model, *, features=None, methods=None, fmt: str = "html", top: int = 20,
-                  n_repeats: int = 5, seed: int = 0, n_jobs: int | None = None) -> str:
+                  n_repeats: int = 5, seed: int = 0, n_jobs: int | None = None,
+                  max_samples: int | float | None = MAX_SAMPLES) -> str:
     """The report of ``model`` as an HTML or Markdown string.
 
     Parameters
@@ -241,7 +250,7 @@ def render_report(model, *, features=None, methods=None, fmt: str = "html", top:
     fmt : {"html", "markdown"}, default="html"
     top : int, default=20
         Features per importance plot and table.
-    n_repeats, seed, n_jobs
+    n_repeats, seed, n_jobs, max_samples
         Passed to :func:`featurekit.importances`.
 
     Returns
@@ -254,8 +263,7 @@ def render_report(model, *, features=None, methods=None, fmt: str = "html", top:
         Bad format or method, a model without metrics, or an unusable table.
     """
     from .importance import importances
-    from .models import load_table
-    from .models.artifact import load_model
+    from .models import load_model, load_table
 
     if fmt not in ("html", "markdown"):
         raise ConfigError(f"unknown report format {fmt!r}; choose html or markdown")
@@ -269,18 +277,24 @@ def render_report(model, *, features=None, methods=None, fmt: str = "html", top:
     if isinstance(methods, str):
         methods = (methods,)
     table = load_table(features) if features is not None else None
-    frames = [importances(model, table, m, n_repeats=n_repeats, seed=seed, n_jobs=n_jobs)
+    frames = [importances(model, table, m, n_repeats=n_repeats, seed=seed, n_jobs=n_jobs,
+                          max_samples=max_samples)
               for m in methods]
     blocks = _model_blocks(model, metrics) + _importance_blocks(model, frames, top)
     return _html(blocks) if fmt == "html" else _markdown(blocks)
 
 
-def write_report(model, out, *, features=None, methods=None, top: int = 20, n_repeats: int = 5,
-                 seed: int = 0, n_jobs: int | None = None) -> Path:
+def write_html_report(model, out, *, features=None, methods=None, top: int = 20,
+                      n_repeats: int = 5, seed: int = 0, n_jobs: int | None = None,
+                      max_samples: int | float | None = MAX_SAMPLES,
+                      overwrite: bool = False) -> Path:
     """Write the one-page report of ``model`` to ``out`` (``.html`` or ``.md``), atomically.
 
     The format follows the suffix of ``out`` (``.html``/``.htm`` or
     ``.md``/``.markdown``); other arguments are those of :func:`render_report`.
+    An existing ``out`` is replaced only if featurekit wrote it (its last line
+    is :data:`~featurekit.inspection.outputs.REPORT_MARK`), or with
+    ``overwrite=True``; this is checked before anything is computed.
 
     Returns
     -------
@@ -289,15 +303,16 @@ def write_report(model, out, *, features=None, methods=None, top: int = 20, n_re
 
     Examples
     --------
-    >>> featurekit.write_report("models/rf", "rf.html", features="feats/")  # doctest: +SKIP
+    >>> featurekit.write_html_report("models/rf", "rf.html", features="feats/")  # doctest: +SKIP
     """
     out = Path(out)
-    fmt = REPORT_FORMATS.get(out.suffix.lower())
-    if fmt is None:
-        raise ConfigError(f"cannot write a report to {out}: the file name must end in "
-                          f"{', '.join(REPORT_FORMATS)}")
+    check_suffix(out, tuple(REPORT_FORMATS), "write a report to")
+    fmt = REPORT_FORMATS[out.suffix.lower()]
+    check_output_file(out, overwrite=overwrite)
     text = render_report(model, features=features, methods=methods, fmt=fmt, top=top,
-                         n_repeats=n_repeats, seed=seed, n_jobs=n_jobs)
-    with atomic_output(out) as tmp:
-        Path(tmp).write_text(text, encoding="utf-8")
-    return out
+                         n_repeats=n_repeats, seed=seed, n_jobs=n_jobs, max_samples=max_samples)
+    return write_text_atomic(out, text)
+
+
+#: Former name of :func:`write_html_report`, kept as an alias (``featurekit.write_report``).
+write_report = write_html_report

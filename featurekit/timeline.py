@@ -205,5 +205,7 @@ def plot_timeline(timeline: Timeline, out=None):
     bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     fig.tight_layout()
     if out is not None:
-        fig.savefig(out, dpi=100)
+        from .inspection.plots import save_figure
+
+        save_figure(fig, out, dpi=100)  # atomic, marked as featurekit's
     return fig

@@ -14,8 +14,8 @@ import featurekit
 from featurekit.cli.main import cli
 from featurekit.errors import ConfigError, ModelError
 from featurekit.features.catalogue import parse_column
+from featurekit.inspection.engine import ConfusionScorer
 from featurekit.importance import (
-    _Scorer,
     group_importances,
     importance_figure,
     importances,
@@ -199,7 +199,7 @@ def test_scores_match_sklearn(scoring):
     rng = np.random.default_rng(0)
     y = rng.choice(np.array(["a", "b", "c"], dtype=object), 50)
     pred = rng.choice(np.array(["a", "b", "d"], dtype=object), 50)  # "d": never true
-    ours, _ = _Scorer(y, ["a", "b", "c", "d"], scoring)(pred)
+    ours, _ = ConfusionScorer(y, ["a", "b", "c", "d"], scoring)(pred)
     func = get_scorer(scoring)._score_func
     kwargs = ({"labels": np.unique(y), "average": "macro", "zero_division": 0}
               if scoring == "f1_macro" else {})
@@ -341,3 +341,213 @@ def test_cli_refuses_a_directory_that_is_not_a_model(feature_dir, tmp_path):
     res = CliRunner().invoke(cli, ["importances", str(feature_dir), "--features",
                                    str(feature_dir), "--out", str(tmp_path / "x.csv")])
     assert res.exit_code == 1 and "not a featurekit model directory" in res.stderr
+
+
+# --- the engine (pure: estimator, X, y in; a Bunch out) ----------------------
+class _FirstColumn:
+    """A fitted 'classifier' that reads column 0 only: label 'a' when it is positive."""
+
+    classes_ = np.array(["a", "b"], dtype=object)
+
+    def predict(self, X):
+        return np.where(np.asarray(X)[:, 0] > 0, "a", "b").astype(object)
+
+
+def _first_column_data(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    return X, _FirstColumn().predict(X)
+
+
+def test_engine_returns_sklearns_bunch_shape():
+    from featurekit.inspection import permutation_importance
+
+    X, y = _first_column_data()
+    res = permutation_importance(_FirstColumn(), X, y, n_repeats=3)
+    assert res.importances.shape == (4, 3)
+    np.testing.assert_array_equal(res.importances_mean, res.importances.mean(axis=1))
+    np.testing.assert_array_equal(res.importances_std, res.importances.std(axis=1))
+    assert res.baseline_score == 1.0
+
+
+def test_engine_gives_unread_columns_exactly_zero():
+    from featurekit.inspection import permutation_importance
+
+    X, y = _first_column_data()
+    res = permutation_importance(_FirstColumn(), X, y, n_repeats=3)
+    assert (res.importances[1:] == 0).all()
+    assert res.importances_mean[0] > 0.3  # a shuffled sign gets ~half the rows wrong
+
+
+def test_engine_permutes_a_group_together():
+    from featurekit.inspection import permutation_importance
+
+    X, y = _first_column_data()
+    res = permutation_importance(_FirstColumn(), X, y, groups={"first": [0, 1], "rest": [2, 3]},
+                                 n_repeats=2)
+    assert res.importances.shape == (2, 2)
+    assert res.importances_mean[0] > 0.3 and (res.importances[1] == 0).all()
+
+
+def test_engine_does_not_depend_on_n_jobs_or_blocks(monkeypatch):
+    from featurekit.inspection import engine
+
+    X, y = _first_column_data()
+    one = engine.permutation_importance(_FirstColumn(), X, y, n_repeats=4, random_state=3)
+    many = engine.permutation_importance(_FirstColumn(), X, y, n_repeats=4, random_state=3,
+                                         n_jobs=2)
+    np.testing.assert_array_equal(one.importances, many.importances)
+
+
+def test_engine_max_samples_scores_a_seeded_subsample():
+    from featurekit.inspection import permutation_importance
+
+    X, y = _first_column_data()
+    a = permutation_importance(_FirstColumn(), X, y, max_samples=50, random_state=1)
+    b = permutation_importance(_FirstColumn(), X, y, max_samples=50, random_state=1)
+    assert len(a.sample_indices) == 50 and np.all(np.diff(a.sample_indices) > 0)
+    np.testing.assert_array_equal(a.sample_indices, b.sample_indices)
+    np.testing.assert_array_equal(a.importances, b.importances)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 1.5, "all"])
+def test_engine_refuses_a_bad_max_samples(bad):
+    from featurekit.inspection import subsample_rows
+
+    with pytest.raises(ConfigError, match="max_samples"):
+        subsample_rows(10, bad)
+
+
+# --- held-out rows come from predictions.parquet, size cap -------------------
+def test_held_out_rows_are_the_notes_of_predictions_parquet(rf, table):
+    from featurekit.inspection.heldout import held_out_folds
+
+    shuffled = table.sample(frac=1, random_state=0).reset_index(drop=True)
+    shuffled["split"] = "whatever"  # no split to replay: the model's own record decides
+    folds, _ = held_out_folds(rf, shuffled)
+    scored = set(shuffled["note_id"].iloc[np.concatenate([f.test for f in folds])])
+    assert scored == set(pd.read_parquet(rf.path / "predictions.parquet")["note_id"])
+
+
+def test_a_cross_validated_model_replays_the_saved_folds(tmp_path_factory):
+    from featurekit.inspection.heldout import held_out_folds
+
+    one_split = signal_table(splits=("all",))
+    model = train_tiny(tmp_path_factory, "rf", one_split, "rf-cv-folds")
+    preds = pd.read_parquet(model.path / "predictions.parquet")
+    folds, _ = held_out_folds(model, one_split.iloc[::-1].reset_index(drop=True))
+    flipped = one_split.iloc[::-1].reset_index(drop=True)
+    for fold in folds:
+        ids = set(flipped["note_id"].iloc[fold.test])
+        assert len(set(preds.loc[preds["note_id"].isin(ids), "fold"])) == 1
+        assert not ids & set(flipped["note_id"].iloc[fold.train])
+
+
+def test_max_samples_scores_a_seeded_subsample_and_says_so(rf, table):
+    a = importances(rf, table, "group-permutation", n_repeats=1, max_samples=10)
+    b = importances(rf, table, "group-permutation", n_repeats=1, max_samples=10)
+    assert a.attrs["importance"]["n_rows"] == 10
+    assert "seeded subsample of 10" in a.attrs["importance"]["rows"]
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_subsample_of_a_cross_validated_model_uses_few_folds(tmp_path_factory):
+    one_split = signal_table(splits=("all",))
+    model = train_tiny(tmp_path_factory, "rf", one_split, "rf-cv-few")
+    df = importances(model, one_split, "group-permutation", n_repeats=1, max_samples=5)
+    assert df.attrs["importance"]["n_folds"] == 1 and df.attrs["importance"]["n_rows"] == 5
+
+
+# --- no global state --------------------------------------------------------
+def test_plots_do_not_switch_the_matplotlib_backend(perm, tmp_path):
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")
+    try:
+        importance_figure(perm, top=3)
+        plot_importances(perm, tmp_path / "imp.png", top=3)
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before)
+
+
+# --- output files: never replace what featurekit did not write ---------------
+def _imp_argv(rf, tmp_path, *extra):
+    return ["importances", str(rf.path), "--method", "mdi", "--out", str(tmp_path / "imp.csv"),
+            *extra]
+
+
+def test_cli_refuses_to_replace_a_users_file(rf, tmp_path):
+    mine = tmp_path / "imp.csv"
+    mine.write_text("my own numbers\n")
+    res = CliRunner().invoke(cli, _imp_argv(rf, tmp_path))
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1
+    assert "refusing to replace" in res.stderr and mine.read_text() == "my own numbers\n"
+
+
+def test_cli_refuses_to_replace_a_users_image(rf, tmp_path):
+    img = tmp_path / "imp.png"
+    img.write_bytes(b"\x89PNG\r\n\x1a\nholiday photo")
+    res = CliRunner().invoke(cli, _imp_argv(rf, tmp_path, "--plot", str(img)))
+    assert res.exit_code == 1 and "refusing to replace" in res.stderr
+    assert img.read_bytes().endswith(b"holiday photo") and not (tmp_path / "imp.csv").exists()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_cli_replaces_its_own_output(rf, tmp_path, suffix):
+    argv = ["importances", str(rf.path), "--method", "mdi", "--out",
+            str(tmp_path / f"imp{suffix}"), "--plot", str(tmp_path / "imp.svg")]
+    assert CliRunner().invoke(cli, argv).exit_code == 0
+    res = CliRunner().invoke(cli, argv)
+    assert res.exit_code == 0, res.output
+
+
+def test_cli_overwrite_replaces_a_users_file(rf, tmp_path):
+    (tmp_path / "imp.csv").write_text("my own numbers\n")
+    res = CliRunner().invoke(cli, _imp_argv(rf, tmp_path, "--overwrite"))
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(tmp_path / "imp.csv").columns[0] == "feature"
+
+
+# --- --jobs -----------------------------------------------------------------
+@pytest.mark.parametrize("flag, value", [("--jobs", "0"), ("--n-jobs", "0"), ("--jobs", "x")])
+def test_cli_jobs_must_be_a_non_zero_integer(rf, tmp_path, flag, value):
+    res = CliRunner().invoke(cli, _imp_argv(rf, tmp_path, flag, value))
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1
+    assert (f"--jobs must be a non-zero integer (N workers, or -1 for all cores, -2 for all but one), "
+            f"got {value!r}" in res.stderr)
+
+
+def test_cli_n_jobs_is_a_hidden_alias_of_jobs(rf, table, feature_dir, tmp_path, grouped):
+    res = CliRunner().invoke(cli, ["importances", str(rf.path), "-f", str(feature_dir), "-m",
+                                   "group-permutation", "-o", str(tmp_path / "i.csv"),
+                                   "--n-jobs", "2"])
+    assert res.exit_code == 0, res.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "i.csv"), grouped, check_exact=False,
+                                  check_dtype=False)
+    help_text = CliRunner().invoke(cli, ["importances", "--help"]).stdout
+    assert "--jobs" in help_text and "--n-jobs" not in help_text
+
+
+def test_cli_help_points_up_to_the_method_descriptions():
+    help_text = CliRunner().invoke(cli, ["importances", "--help"]).stdout
+    assert "see below" not in help_text
+    assert help_text.index("group-permutation  shuffle") < help_text.index("--method")
+
+
+@pytest.mark.parametrize("max_samples, n_folds", [(50, 1), (100, 1), (150, 2), (450, 5)])
+def test_limit_rows_draws_from_as_few_folds_as_hold_the_sample(max_samples, n_folds):
+    from featurekit.inspection.heldout import Fold, limit_rows
+
+    folds = [Fold(np.arange(i * 100, (i + 1) * 100), np.arange(3)) for i in range(5)]
+    kept, note = limit_rows(folds, max_samples, seed=0)
+    assert len(kept) == n_folds and sum(len(f.test) for f in kept) == max_samples
+    assert f"from {n_folds} of the 5 folds" in note
+
+
+def test_limit_rows_keeps_everything_under_the_cap():
+    from featurekit.inspection.heldout import Fold, limit_rows
+
+    folds = [Fold(np.arange(10))]
+    assert limit_rows(folds, 20, seed=0) == (folds, "")

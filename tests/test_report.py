@@ -1,4 +1,4 @@
-"""featurekit.write_report / compare_models and `featurekit report|compare`."""
+"""featurekit.write_html_report / compare_models and `featurekit report|compare`."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import featurekit
 from featurekit.cli.main import cli
 from featurekit.compare import compare_models, format_comparison
 from featurekit.errors import ConfigError, ModelError
-from featurekit.report import render_report, write_report
+from featurekit.report import render_report, write_html_report, write_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -112,8 +112,43 @@ def test_write_report_refuses_an_unknown_suffix(rf, tmp_path):
         write_report(rf, tmp_path / "r.pdf")
 
 
-def test_public_api_exposes_write_report():
-    assert featurekit.write_report is write_report
+def test_public_api_exposes_write_html_report_and_its_former_name():
+    assert featurekit.write_html_report is write_html_report
+    assert featurekit.write_report is write_html_report is write_report
+
+
+def test_write_html_report_refuses_to_replace_a_users_file(rf, tmp_path):
+    from featurekit.errors import OutputError
+
+    mine = tmp_path / "notes.md"
+    mine.write_text("# my notes\n")
+    with pytest.raises(OutputError, match="refusing to replace"):
+        write_html_report(rf, mine)
+    assert mine.read_text() == "# my notes\n"
+
+
+def test_write_html_report_replaces_its_own_page(rf, tmp_path):
+    write_html_report(rf, tmp_path / "r.html")
+    assert write_html_report(rf, tmp_path / "r.html").is_file()
+
+
+def test_cli_report_refuses_a_users_file_unless_overwrite(rf, tmp_path):
+    mine = tmp_path / "r.html"
+    mine.write_text("<p>mine</p>")
+    res = CliRunner().invoke(cli, ["report", str(rf.path), "--out", str(mine)])
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1 and "refusing" in res.stderr
+    assert mine.read_text() == "<p>mine</p>"
+    res = CliRunner().invoke(cli, ["report", str(rf.path), "--out", str(mine), "--overwrite"])
+    assert res.exit_code == 0 and mine.read_text().startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize("flag", ["--jobs", "--n-jobs"])
+def test_cli_report_jobs_zero_is_one_clear_line(rf, tmp_path, flag):
+    res = CliRunner().invoke(cli, ["report", str(rf.path), "--out", str(tmp_path / "r.md"),
+                                   flag, "0"])
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1
+    assert ("--jobs must be a non-zero integer (N workers, or -1 for all cores, -2 for all but one), "
+            "got '0'" in res.stderr)
 
 
 def test_cli_report_writes_the_library_page(rf, tmp_path):
@@ -184,8 +219,41 @@ def test_cli_compare_csv_reads_back(rf, logreg):
 
     res = CliRunner().invoke(cli, ["compare", str(rf.path), str(logreg.path), "--format", "csv"])
     df = pd.read_csv(StringIO(res.stdout))
-    assert df.columns.tolist() == ["model", "kind", "target", "split", "test", "n_test",
+    assert df.columns.tolist() == ["model", "kind", "target", "split", "leaky", "test", "n_test",
                                    "accuracy", "balanced_accuracy", "macro_f1", "fit_seconds"]
+
+
+@pytest.fixture(scope="module")
+def leaky_model(tmp_path_factory, table):
+    return train_tiny(tmp_path_factory, "logreg", table, "leaky-cmp", leaky_split=True)
+
+
+def test_compare_never_ranks_a_leaky_model_above_an_honest_one(rf, leaky_model):
+    df = compare_models([leaky_model.path, rf.path], sort_by="macro_f1")
+    assert leaky_model.metrics["macro_f1"] > rf.metrics["macro_f1"]  # the leak inflates it
+    assert df["model"].tolist() == [str(rf.path), str(leaky_model.path)]
+    assert df["leaky"].tolist() == [False, True] and df.attrs["n_leaky"] == 1
+
+
+def test_cli_compare_sorts_leaky_models_last_and_says_so(rf, leaky_model):
+    res = CliRunner().invoke(cli, ["compare", str(leaky_model.path), str(rf.path),
+                                   "--sort-by", "macro_f1", "--format", "csv"])
+    assert res.exit_code == 0, res.output
+    from io import StringIO
+
+    df = pd.read_csv(StringIO(res.stdout))
+    assert df["model"].tolist() == [str(rf.path), str(leaky_model.path)]
+    assert df["split"].iloc[1] == "random (LEAKY)"
+    assert "LEAKY" in res.stderr and "listed after the honest ones" in res.stderr
+
+
+def test_cli_compare_json_is_plain_json(rf, logreg):
+    res = CliRunner().invoke(cli, ["compare", str(rf.path), str(logreg.path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert "\\/" not in res.stdout and str(rf.path) in res.stdout
+    rows = json.loads(res.stdout)
+    assert [r["model"] for r in rows] == [str(rf.path), str(logreg.path)]
+    assert rows[0]["n_test"] == rf.metrics["n_test"] and rows[0]["leaky"] is False
 
 
 def test_cli_compare_of_a_non_model_is_one_line(tmp_path):

@@ -48,7 +48,7 @@ def check_jobs(value) -> int:
     return jobs
 
 
-def jobs_option(help: str = JOBS_HELP, default: int = -1):
+def jobs_option(help: str = JOBS_HELP, default: int | None = -1):
     """Decorator adding ``--jobs/-j N`` (and the hidden alias ``--n-jobs``) to a command.
 
     The command receives ``jobs`` as a checked ``int`` (see :func:`check_jobs`);
@@ -63,13 +63,15 @@ def jobs_option(help: str = JOBS_HELP, default: int = -1):
                     raise ConfigError(f"--jobs {jobs} and --n-jobs {n_jobs_alias} disagree; "
                                       "give --jobs only")
                 jobs = n_jobs_alias
+            if jobs is None and default is None:  # the library's own default
+                return f(*args, jobs=None, **kwargs)
             return f(*args, jobs=check_jobs(default if jobs is None else jobs), **kwargs)
 
         command.__click_params__ = list(getattr(f, "__click_params__", []))
         command = click.option("--n-jobs", "n_jobs_alias", default=None, hidden=True,
                                metavar="N")(command)
         return click.option("--jobs", "-j", "jobs", default=None, metavar="N",
-                            help=f"{help}  [default: {default}]")(command)
+                            help=help if default is None else f"{help}  [default: {default}]")(command)
     return decorate
 
 
