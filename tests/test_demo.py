@@ -113,6 +113,7 @@ def test_readme_install_is_the_ci_install():
     first = next(line for line in readme.splitlines() if line.startswith("python3 -m venv"))
     first = first.replace('"', "")
     ci_plain = ci.replace('"', "").replace("python -m pip", "pip").replace(" --quiet", "")
-    for part in ("pip install --no-deps tinysoundfont==0.3.7", "pip install -e .[test,dask,cnn]"):
+    for part in ("pip install --no-deps tinysoundfont==0.3.7",
+                 "pip install -e .[test,dask,cnn,formats,tfrecord]"):
         assert part in first and part in ci_plain
     assert "\npython -m pytest -q\n" in ci
