@@ -51,17 +51,21 @@ def main(argv=None):
     ap.add_argument("--cores", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--solvers", default="exact,nystroem")
+    ap.add_argument("--noise", type=float, default=0.0,
+                    help="extra Gaussian noise (std) on the synthetic features: a harder task")
     args = ap.parse_args(argv)
 
     table = fk.load_features(args.table) if args.table else make_table(args.rows, args.seed)
     spec = load_spec("svm")
     cols = select_columns(spec, table.columns)
     X = table[cols].to_numpy(np.float32)
+    if args.noise and not args.table:
+        X += args.noise * np.random.default_rng(args.seed + 1).standard_normal(X.shape, dtype=np.float32)
     y = table["instrument_family_str"].astype(str).to_numpy()
     groups = table["instrument_str"].astype(str).to_numpy()
     train, test = next(GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=args.seed)
                        .split(X, y, groups))
-    source = args.table or f"synthetic {args.rows:,} rows"
+    source = args.table or f"synthetic {args.rows:,} rows, extra noise {args.noise}"
     print(f"svm_scale: {source}; {len(train):,} train / {len(test):,} test rows, "
           f"{len(cols)} columns, instrument-disjoint; {args.cores} cores (machine shared)")
     scores = {}
