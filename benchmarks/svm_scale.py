@@ -58,7 +58,7 @@ def main(argv=None):
     table = fk.load_features(args.table) if args.table else make_table(args.rows, args.seed)
     spec = load_spec("svm")
     cols = select_columns(spec, table.columns)
-    X = table[cols].to_numpy(np.float32)
+    X = np.array(table[cols].to_numpy(np.float32))  # writable
     if args.noise and not args.table:
         X += args.noise * np.random.default_rng(args.seed + 1).standard_normal(X.shape, dtype=np.float32)
     y = table["instrument_family_str"].astype(str).to_numpy()
