@@ -140,26 +140,29 @@ def run_measured(cmd, kill_after=None) -> dict:
                             stderr=subprocess.STDOUT, text=True)
     peak, last = 0, {}
     killed = False
-    while proc.poll() is None:
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)  # rusage: the whole reaped tree
+        if pid:
+            break
         tree = _proc_tree(proc.pid)
         peak = max(peak, sum(v[0] for v in tree.values()))
-        for pid, v in tree.items():
-            last[pid] = v
-        if kill_after is not None and time.perf_counter() - t0 >= kill_after:
+        for p, v in tree.items():
+            last[p] = v
+        if kill_after is not None and not killed and time.perf_counter() - t0 >= kill_after:
             os.killpg(proc.pid, signal.SIGKILL)
             killed = True
-            break
         time.sleep(0.2)
-    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     output = proc.stdout.read() if proc.stdout else ""
     workers = {p: v for p, v in last.items() if p != proc.pid}
     w_user = sum(v[1] for v in workers.values())
     w_sys = sum(v[2] for v in workers.values())
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
-            "sampled_cpu": sum(v[1] + v[2] for v in last.values()),
+    sampled = sum(v[1] + v[2] for v in last.values())
+    # wait4 counts the processes the driver reaped; the /proc samples also catch any it did not
+    return {"wall": wall, "cpu": max(usage.ru_utime + usage.ru_stime, sampled), "sampled_cpu": sampled,
             "workers_user": w_user, "workers_sys": w_sys, "peak_rss": peak,
-            "rc": os.waitstatus_to_exitcode(status), "killed": killed, "output": output}
+            "rc": proc.returncode, "killed": killed, "output": output}
 
 
 def table_hash(out: Path) -> str:
