@@ -138,7 +138,7 @@ def run_measured(cmd, kill_after=None) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
-    peak, last = 0, {}
+    peak, driver_peak, last = 0, 0, {}
     killed = False
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)  # rusage: the whole reaped tree
@@ -146,6 +146,7 @@ def run_measured(cmd, kill_after=None) -> dict:
             break
         tree = _proc_tree(proc.pid)
         peak = max(peak, sum(v[0] for v in tree.values()))
+        driver_peak = max(driver_peak, tree.get(proc.pid, (0,))[0])
         for p, v in tree.items():
             last[p] = v
         if kill_after is not None and not killed and time.perf_counter() - t0 >= kill_after:
@@ -161,7 +162,7 @@ def run_measured(cmd, kill_after=None) -> dict:
     sampled = sum(v[1] + v[2] for v in last.values())
     # wait4 counts the processes the driver reaped; the /proc samples also catch any it did not
     return {"wall": wall, "cpu": max(usage.ru_utime + usage.ru_stime, sampled), "sampled_cpu": sampled,
-            "workers_user": w_user, "workers_sys": w_sys, "peak_rss": peak,
+            "workers_user": w_user, "workers_sys": w_sys, "peak_rss": peak, "driver_peak_rss": driver_peak,
             "rc": proc.returncode, "killed": killed, "output": output}
 
 
@@ -226,7 +227,8 @@ def measure(corpus: Path, work: Path, n: int, jobs: int, kill: bool, seed: int) 
     print(f"  extract: {first['wall']:.0f} s wall (machine shared), "
           f"{1000 * first['cpu'] / n:.2f} CPU-ms/note ({first['cpu']:.0f} s user+sys of the tree), "
           f"workers' sys {first['workers_sys']:.0f} s of {first['workers_user'] + first['workers_sys']:.0f} s "
-          f"({100 * ws:.0f} %), peak tree RSS {first['peak_rss'] / 2**20:.0f} MiB, rc {first['rc']}",
+          f"({100 * ws:.0f} %), peak tree RSS {first['peak_rss'] / 2**20:.0f} MiB "
+          f"(driver alone {first['driver_peak_rss'] / 2**20:.0f} MiB), rc {first['rc']}",
           flush=True)
     again = run_measured(exe + ["--out", str(out), "-q", "--jobs", str(jobs)])
     print(f"  re-run of the finished extraction: {again['wall']:.1f} s wall, "
@@ -236,6 +238,7 @@ def measure(corpus: Path, work: Path, n: int, jobs: int, kill: bool, seed: int) 
     ref_hash = table_hash(out)
     result = {"n": n, "wall_s": first["wall"], "cpu_s": first["cpu"], "cpu_ms_per_note": 1000 * first["cpu"] / n,
               "workers_sys_share": ws, "peak_rss_mib": first["peak_rss"] / 2**20,
+              "driver_peak_rss_mib": first["driver_peak_rss"] / 2**20,
               "rerun_s": again["wall"], "hash": ref_hash}
     if kill:
         killed_out = work / f"killed-{n}"

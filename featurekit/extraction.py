@@ -97,8 +97,12 @@ class ExtractResult:
 
 def _read_notes(paths, config: ExtractionConfig, starts=None):
     """Decode clips (windows from ``starts`` s when given); returns
-    (ok indices, clips (k, n), padded, notes, {index: error})."""
-    ok, clips, padded, notes, errors = [], [], [], [], {}
+    (ok indices, clips (k, n), padded, notes, {index: error}).
+
+    Clips are written straight into one preallocated (len(paths), n) float32
+    array (no list of clips stacked into a second copy)."""
+    ok, padded, notes, errors = [], [], [], {}
+    y = np.empty((len(paths), config.n_samples), np.float32)
     for i, path in enumerate(paths):
         try:
             clip = read_clip(path, config.sample_rate, config.n_samples,
@@ -109,12 +113,11 @@ def _read_notes(paths, config: ExtractionConfig, starts=None):
         except Exception as exc:  # never let one file stop a run
             errors[i] = f"unexpected {type(exc).__name__}: {exc}".splitlines()[0]
             continue
+        y[len(ok)] = clip.samples
         ok.append(i)
-        clips.append(clip.samples)
         padded.append(clip.padded)
         notes.append("; ".join(clip.notes))
-    y = np.stack(clips) if clips else np.zeros((0, config.n_samples), np.float32)
-    return ok, y, padded, notes, errors
+    return ok, y[: len(ok)], padded, notes, errors
 
 
 def _features_or_errors(y, plan, errors, ok):
