@@ -105,8 +105,12 @@ class ExtractResult:
 
 def _read_notes(paths, config: ExtractionConfig, starts=None):
     """Decode clips (windows from ``starts`` s when given); returns
-    (ok indices, clips (k, n), padded, notes, {index: error})."""
-    ok, clips, padded, notes, errors = [], [], [], [], {}
+    (ok indices, clips (k, n), padded, notes, {index: error}).
+
+    Clips are written straight into one preallocated (len(paths), n) float32
+    array (no list of clips stacked into a second copy)."""
+    ok, padded, notes, errors = [], [], [], {}
+    y = np.empty((len(paths), config.n_samples), np.float32)
     for i, path in enumerate(paths):
         try:
             clip = read_clip(path, config.sample_rate, config.n_samples,
@@ -117,12 +121,11 @@ def _read_notes(paths, config: ExtractionConfig, starts=None):
         except Exception as exc:  # never let one file stop a run
             errors[i] = f"unexpected {type(exc).__name__}: {exc}".splitlines()[0]
             continue
+        y[len(ok)] = clip.samples
         ok.append(i)
-        clips.append(clip.samples)
         padded.append(clip.padded)
         notes.append("; ".join(clip.notes))
-    y = np.stack(clips) if clips else np.zeros((0, config.n_samples), np.float32)
-    return ok, y, padded, notes, errors
+    return ok, y[: len(ok)], padded, notes, errors
 
 
 def _features_or_errors(y, plan, errors, ok):
@@ -156,6 +159,37 @@ def _features_or_errors(y, plan, errors, ok):
             return x, frames, kept
 
 
+#: glibc ``mallopt`` settings of worker processes: keep freed blocks of up to
+#: 32 MiB (the per-batch STFT temporaries) in the heap instead of unmapping
+#: them, so the next batch does not page-fault fresh zeroed memory in.
+#: Measured on a worker: kernel time 1.3 -> 0.5 ms per note, same user time.
+WORKER_MALLOPT = {-3: 32 << 20,   # M_MMAP_THRESHOLD
+                  -1: 256 << 20,  # M_TRIM_THRESHOLD
+                  -2: 64 << 20}   # M_TOP_PAD
+_allocator_tuned = False
+
+
+def _tune_worker_allocator() -> None:
+    """Apply :data:`WORKER_MALLOPT` once, in a worker process only (never the caller's)."""
+    global _allocator_tuned
+    if _allocator_tuned:
+        return
+    _allocator_tuned = True
+    import multiprocessing
+    import sys
+
+    if sys.platform != "linux" or multiprocessing.current_process().name == "MainProcess":
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        for option, value in WORKER_MALLOPT.items():
+            libc.mallopt(option, value)
+    except (OSError, AttributeError):  # not glibc: keep the defaults
+        pass
+
+
 def process_chunk(records: pd.DataFrame, plan: AnalysisPlan, out, shard_name: str, manifest: dict):
     """Extract one chunk of notes and write its shards (runs in a worker).
 
@@ -179,6 +213,7 @@ def process_chunk(records: pd.DataFrame, plan: AnalysisPlan, out, shard_name: st
     (int, int)
         Notes written, notes failed.
     """
+    _tune_worker_allocator()
     out = Path(out)
     records = pd.DataFrame(records).reset_index(drop=True)
     starts = records["start"].tolist() if "start" in records else None  # segmented corpus
@@ -193,8 +228,8 @@ def process_chunk(records: pd.DataFrame, plan: AnalysisPlan, out, shard_name: st
         rows = records.iloc[kept].reset_index(drop=True)
         rows["padded"] = [padded[pos[i]] for i in kept]
         rows["notes"] = [notes[pos[i]] for i in kept]
-        feats = pd.DataFrame(x, columns=feature_names(plan))
-        table.write_shard(pd.concat([rows, feats], axis=1), out / table.FEATURES_DIR / shard_name, manifest)
+        table.write_shard(table.feature_shard(rows, x, feature_names(plan)),
+                          out / table.FEATURES_DIR / shard_name, manifest)
     if errors:
         fail = pd.DataFrame(
             [(records.at[i, "note_id"], records.at[i, "path"], msg) for i, msg in sorted(errors.items())],
@@ -292,6 +327,21 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
     if (out / META_FILE).is_file():
         raise OutputError(f"refusing to write a feature table into {out}: it is a featurekit "
                           f"model directory (it holds {META_FILE}); choose another output directory")
+    # Nothing to do? A finished run left a done record; if the corpus listing
+    # and the table's files are unchanged since, answer without listing.
+    key = {"config": config.identity(), "corpus": str(Path(corpus).expanduser().resolve()),
+           "layout": layout, "families": sorted(families) if families else None,
+           "sources": sorted(sources) if sources else None,
+           "exclude_sources": sorted(exclude_sources) if exclude_sources else None}
+    stamp = _listing_stamp(corpus, segment_seconds is not None)
+    record = table.read_done_record(out)
+    if stamp is not None and record is not None and record.get("key") == key \
+            and record.get("listing") == stamp:
+        table.remove_stale_temporaries(out)
+        failures = table.load_failures(out)
+        return ExtractResult(out=out, n_listed=record["n_listed"], n_skipped=record["n_listed"],
+                             n_rows=record["n_rows"], n_failures=len(failures), failures=failures,
+                             seconds=time.perf_counter() - t0)
     listing = read_corpus(corpus, families=families, sources=sources,
                           exclude_sources=exclude_sources, layout=layout,
                           segment_seconds=segment_seconds, hop_seconds=hop_seconds)
@@ -309,32 +359,44 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
         "feature_names": feature_names(plan),
     }
     table.check_manifest(out, manifest)
+    table.remove_done_record(out)
     table.write_manifest(out, {**manifest, "featurekit_version": config.to_dict()["featurekit_version"]})
     shard_meta = {"config": config.to_dict(), "selection": manifest["selection"]}
 
     table.remove_stale_temporaries(out)
+    table.recover(out / table.FEATURES_DIR)
+    table.recover(out / table.FAILURES_DIR)
     done = table.done_note_ids(out)
-    problems = [p for p in listing.problems if p[0] not in done]
+    done_set = set(done) if listing.problems else set()
+    problems = [p for p in listing.problems if p[0] not in done_set]
     if problems:
         fail = pd.DataFrame(problems, columns=table.FAILURE_COLUMNS)
         table.write_shard(fail, out / table.FAILURES_DIR / _shard_name(fail["note_id"]), shard_meta)
     notes = listing.notes
-    todo = notes[~notes["note_id"].isin(done)]
+    del listing
+    todo = np.flatnonzero(~notes["note_id"].isin(done).to_numpy())
     result = ExtractResult(out=out, n_listed=len(notes), n_skipped=len(notes) - len(todo),
                            n_failed_run=len(problems))
-    chunks = [todo.iloc[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
+    del done
+    n_chunks = -(-len(todo) // chunk_size)
     # Workers may run on other machines: give them absolute paths (corpus readers
-    # resolve record paths) and plain data (see process_chunk).
+    # resolve record paths) and plain data (see process_chunk).  Chunks are cut
+    # lazily, as the pool asks for tasks: only ~2 * n_jobs exist at a time.
     shared_out = out.absolute()
-    tasks = (delayed(process_chunk)(c.to_dict("series"), plan, shared_out,
-                                    _shard_name(c["note_id"]), shard_meta) for c in chunks)
+
+    def tasks():
+        for lo in range(0, len(todo), chunk_size):
+            c = notes.iloc[todo[lo : lo + chunk_size]]
+            yield delayed(process_chunk)(c.to_dict("series"), plan, shared_out,
+                                         _shard_name(c["note_id"]), shard_meta)
+
     bar = _progress(len(todo), progress)
     try:
-        if chunks:
+        if n_chunks:
             with runner:
-                parallel = Parallel(n_jobs=min(n_jobs, len(chunks)),
+                parallel = Parallel(n_jobs=min(n_jobs, n_chunks),
                                     return_as="generator_unordered", pre_dispatch="2*n_jobs")
-                for written, failed in parallel(tasks):
+                for written, failed in parallel(tasks()):
                     result.n_written += written
                     result.n_failed_run += failed
                     bar.update(written + failed)
@@ -342,11 +404,46 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
                         bar.set_postfix(failed=result.n_failed_run, refresh=False)
     finally:
         bar.close()
+    del notes, todo
+    # One run, one table: merge the chunks' shards into a few large files
+    # (frames shards keep the feature shards' names, so a table with frames stays as written).
+    if config.frames is None:
+        table.compact(out / table.FEATURES_DIR)
+    table.compact(out / table.FAILURES_DIR)
     result.failures = table.load_failures(out)
     result.n_failures = len(result.failures)
     result.n_rows = len(table.done_note_ids(out)) - result.n_failures
+    if stamp is not None:
+        table.write_done_record(out, {"key": key, "listing": stamp, "n_listed": result.n_listed,
+                                      "n_rows": result.n_rows, "n_failures": result.n_failures})
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _listing_stamp(corpus, segmented: bool) -> list | None:
+    """(path, mtime_ns, size) of everything an NSynth listing of ``corpus`` reads, or None.
+
+    An NSynth corpus is listed from its ``examples.json`` files, so their
+    stamps (and those of the split and audio directories, which change when
+    a file is added, removed or renamed) tell whether a listing would differ
+    from the last one.  Other layouts and segmented runs: None (always list).
+    """
+    if segmented:
+        return None
+    try:
+        root = Path(corpus).expanduser().resolve()
+        if not root.is_dir():
+            return None
+        splits = sorted(d for d in root.glob("nsynth-*") if d.is_dir())
+        if not splits and (root / "examples.json").is_file():
+            splits = [root]
+        if not splits:
+            return None
+        paths = [root] + [p for d in splits for p in (d, d / "examples.json", d / "audio")]
+        return [[str(p), st.st_mtime_ns, st.st_size]
+                for p, st in ((p, p.stat()) for p in paths if p.exists())]
+    except OSError:
+        return None
 
 
 def _progress(total, enabled):

@@ -45,6 +45,7 @@ MODEL_FORMAT = 1
 TRUSTED_TYPES = (
     "featurekit.cnn.estimator.KerasFramesClassifier",  # its network: model.keras
     "featurekit.models.resample.AdaptiveSMOTE",
+    "featurekit.models.scalable_svm.ScalableSVC",
     "featurekit.models.transform.NoteNormalizer",
     "featurekit.models.transform.PitchNormalizer",
     "imblearn.pipeline.Pipeline",

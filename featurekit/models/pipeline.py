@@ -22,7 +22,7 @@ from sklearn.ensemble import (
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import QuantileTransformer, RobustScaler, StandardScaler
-from sklearn.svm import SVC
+from .scalable_svm import ScalableSVC  # scale: exact RBF SVM or Nystroem above 20k rows
 
 from ..errors import ConfigError
 from .resample import AdaptiveSMOTE
@@ -38,7 +38,7 @@ __all__ = ["build_pipeline", "make_classifier", "check_classifier_params", "para
 _CLASSIFIERS = {
     "rf": (RandomForestClassifier, {"n_jobs": -1}),
     "extratrees": (ExtraTreesClassifier, {"n_jobs": -1}),
-    "svm": (SVC, {}),
+    "svm": (ScalableSVC, {}),
     "hgb": (HistGradientBoostingClassifier, {}),
     "logreg": (LogisticRegression, {"max_iter": 2000}),
     "knn": (KNeighborsClassifier, {}),
