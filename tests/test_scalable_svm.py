@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -72,3 +74,16 @@ def test_svm_pipeline_uses_it_and_saves_with_skops():
     assert untrusted == []
     again = sio.loads(data, trusted=list(TRUSTED_TYPES))
     np.testing.assert_array_equal(again.predict_proba(X), pipe.predict_proba(X))
+
+
+def test_train_says_which_svm_solver_it_used(tmp_path):
+    from click.testing import CliRunner
+
+    from featurekit.cli.main import cli
+    from models_helpers import make_table, write_table_dir
+
+    feats = write_table_dir(make_table(instruments_per_family=2), tmp_path / "f")
+    res = CliRunner().invoke(cli, ["train", "svm", "--features", str(feats), "--out", str(tmp_path / "m")])
+    assert res.exit_code == 0, res.output
+    assert "solver: exact" in res.stdout
+    assert json.loads((tmp_path / "m" / "metrics.json").read_text())["split"]["solver"] == "exact"

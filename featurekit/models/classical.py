@@ -68,9 +68,13 @@ class PipelineKind:
         return search.best_estimator_, plain_dict(search.best_params_)
 
     def split_info(self, final, chosen) -> dict:
-        if self.spec.search is None:
-            return {}
-        return {"search": {"grid": self.spec.search.grid, "chosen": chosen}}
+        info = {}
+        if self.spec.search is not None:
+            info["search"] = {"grid": self.spec.search.grid, "chosen": chosen}
+        solvers = solvers_of(final)
+        if solvers:
+            info["solver"] = ", ".join(solvers)
+        return info
 
     def meta(self, final) -> dict:
         return {"feature_columns": self.columns, "spec": self.spec.to_dict(),
@@ -81,3 +85,20 @@ class PipelineKind:
 
     def save_extra(self, final):
         return None
+
+
+def solvers_of(pipeline) -> list:
+    """Which path each fitted estimator with a ``solver_`` took (e.g. ScalableSVC's "exact"/"nystroem").
+
+    Looks at the final step and, through a calibration wrapper, at every
+    calibrated copy; returns the distinct values in order (empty when none).
+    """
+    steps = getattr(pipeline, "steps", None)
+    last = steps[-1][1] if steps else pipeline
+    found = [last] + [getattr(c, "estimator", None) for c in getattr(last, "calibrated_classifiers_", [])]
+    values = []
+    for est in found:
+        solver = getattr(est, "solver_", None)
+        if solver is not None and solver not in values:
+            values.append(str(solver))
+    return values
