@@ -94,6 +94,24 @@ def _import_distributed():
     return dask.distributed
 
 
+def worker_count(n_jobs) -> int:
+    """The number of workers ``n_jobs`` asks for, joblib's way (the one rule of featurekit).
+
+    ``N >= 1`` is ``N``; ``-1`` is every core, ``-2`` all but one, and so on
+    (at least 1).
+
+    Raises
+    ------
+    ConfigError
+        0, a bool, ``None`` or a non-integer (the message names the value).
+    """
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
+        raise ConfigError(f"n_jobs must be a positive number of workers or negative to count back "
+                          f"from all cores (-1: all, -2: all but one), got {n_jobs!r}")
+    cores = os.cpu_count() or 1
+    return max(1, cores + 1 + int(n_jobs)) if n_jobs < 0 else int(n_jobs)
+
+
 def thread_caps(n_processes: int, cores: int | None = None) -> dict:
     """Environment capping BLAS/OpenMP threads of ``n_processes`` workers on one machine.
 

@@ -26,7 +26,7 @@ from .audio import read_clip
 from .config import ExtractionConfig
 from .corpus import read_corpus
 from .segments import check_segment_args
-from .distributed import joblib_backend
+from .distributed import joblib_backend, worker_count
 from .errors import AudioError, ConfigError, OutputError
 from .features.analysis import AnalysisPlan
 from .features.engine import compute_features, feature_names
@@ -245,14 +245,6 @@ def _shard_name(note_ids) -> str:
     return f"part-{digest}.parquet"
 
 
-def _resolve_jobs(n_jobs) -> int:
-    if n_jobs is None or n_jobs == 0:
-        raise ConfigError(f"n_jobs must be a non-zero integer, got {n_jobs!r}")
-    n_jobs = int(n_jobs)
-    cores = os.cpu_count() or 1
-    return max(1, cores + 1 + n_jobs) if n_jobs < 0 else n_jobs
-
-
 def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | None = None,
             frames: str | None = None,
             n_jobs: int = -1, families=None, sources=None, exclude_sources=None,
@@ -317,7 +309,7 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
     if segment_seconds is not None or hop_seconds is not None:
         segment_seconds, hop_seconds = check_segment_args(segment_seconds, hop_seconds)
         config = replace(config, duration=segment_seconds)
-    n_jobs = _resolve_jobs(n_jobs)
+    n_jobs = worker_count(n_jobs)
     if chunk_size < 1:
         raise ConfigError(f"chunk_size must be >= 1, got {chunk_size!r}")
     runner = joblib_backend(backend, scheduler, n_workers=n_jobs)
@@ -490,7 +482,7 @@ def extract_files(paths, config: ExtractionConfig, n_jobs: int = 1, starts=None)
         x, frames, kept = _features_or_errors(y, plan, errors, ok)
         return [offset + i for i in kept], x, [(chunk[i], e) for i, e in sorted(errors.items())], frames
 
-    results = Parallel(n_jobs=_resolve_jobs(n_jobs))(delayed(run)(*c) for c in chunks)
+    results = Parallel(n_jobs=worker_count(n_jobs))(delayed(run)(*c) for c in chunks)
     kept = [i for r in results for i in r[0]]
     x = np.concatenate([r[1] for r in results]) if results else np.zeros((0, len(names)), np.float32)
     meta = pd.DataFrame({"path": [paths[i] for i in kept]})

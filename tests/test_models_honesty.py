@@ -105,7 +105,7 @@ def test_n_jobs_is_a_hidden_alias_of_jobs(tmp_path):
 
 
 def test_library_rejects_zero_jobs():
-    with pytest.raises(ConfigError, match="n_jobs must be a positive number"):
+    with pytest.raises(ConfigError, match="n_jobs must be a positive number of workers or negative"):
         featurekit.train(make_table(), "logreg", n_jobs=0)
 
 

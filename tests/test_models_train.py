@@ -258,7 +258,7 @@ def test_the_harness_turns_any_kinds_fit_error_into_one_line():
 
 
 def test_cnn_n_jobs_is_validated_like_every_kind():
-    with pytest.raises(ConfigError, match="n_jobs must be a positive number"):
+    with pytest.raises(ConfigError, match="n_jobs must be a positive number of workers or negative"):
         featurekit.train(make_table(), "cnn", n_jobs=0)
 
 

@@ -144,11 +144,9 @@ def _score_block(estimator, X, scorer, units):
 
 
 def _workers(n_jobs) -> int:
-    from joblib import cpu_count
+    from ..distributed import worker_count
 
-    if n_jobs is None:
-        return 1
-    return max(1, cpu_count() + 1 + n_jobs if n_jobs < 0 else n_jobs)
+    return 1 if n_jobs is None else worker_count(n_jobs)
 
 
 def permutation_importance(estimator, X, y, *, groups=None, scoring="balanced_accuracy",

@@ -267,20 +267,16 @@ def instruments_of(table, rows, *, qualified: bool = False):
 
 # --- how fits run ---------------------------------------------------------------
 def resolve_n_jobs(n_jobs) -> int | None:
-    """``None`` (the default: all cores), or a positive worker count; ``-1`` means all cores.
+    """``None`` (the default: all cores), else :func:`featurekit.distributed.worker_count`.
 
     Raises
     ------
     ConfigError
-        0, a bool, a non-integer or a negative number other than -1.
+        0, a bool or a non-integer.
     """
-    if n_jobs is None:
-        return None
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) \
-            or not (n_jobs >= 1 or n_jobs == -1):
-        raise ConfigError(f"n_jobs must be a positive number of workers or -1 (all cores), "
-                          f"got {n_jobs!r}")
-    return int(os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
+    from ..distributed import worker_count
+
+    return None if n_jobs is None else worker_count(n_jobs)
 
 
 def thread_limit(n_jobs):
