@@ -123,3 +123,23 @@ def test_render_instrument_augments_when_seeded(tmp_path):
     name = "keyboard_acoustic_000-060-100.wav"
     assert (wet / name).read_bytes() == (wet2 / name).read_bytes()
     assert (wet / name).read_bytes() != (dry / name).read_bytes()
+
+
+@pytest.mark.slow
+def test_synth_cli_augment_flag_changes_notes_and_is_reproducible(tmp_path):
+    pytest.importorskip("tinysoundfont")
+    from click.testing import CliRunner
+
+    from featurekit.cli.main import cli
+
+    args = ["synth", "-s", "bundled", "--programs", "0", "--velocities", "100",
+            "--pitch-step", "24", "--jobs", "1", "-q"]
+    runner = CliRunner()
+    for name, extra in (("dry", []), ("wet", ["--augment"]), ("wet2", ["--augment"])):
+        result = runner.invoke(cli, args + ["--out", str(tmp_path / name)] + extra)
+        assert result.exit_code == 0, result.output
+    notes = {name: {p.name: p.read_bytes() for p in (tmp_path / name).rglob("*.wav")}
+             for name in ("dry", "wet", "wet2")}
+    assert notes["wet"] == notes["wet2"]
+    assert notes["wet"].keys() == notes["dry"].keys()
+    assert all(notes["wet"][k] != notes["dry"][k] for k in notes["dry"])
