@@ -60,7 +60,9 @@ from featurekit.models.pipeline import build_pipeline  # noqa: E402
 from featurekit.models.spec import available_pipelines, load_spec, select_columns  # noqa: E402
 
 TARGET = "instrument_family_str"
-DEV = ROOT.parent / "shared" / "nsynth-test-dev"
+# ../shared/nsynth-test-dev beside the repository (or beside a worktree folder)
+DEV = next((p / "shared" / "nsynth-test-dev" for p in (ROOT.parent, ROOT.parent.parent)
+            if (p / "shared" / "nsynth-test-dev").is_dir()), ROOT.parent / "shared" / "nsynth-test-dev")
 KINDS = ("mfcc40-rf", "rf", "extratrees", "ensemble", "hgb", "logreg", "svm")
 
 
