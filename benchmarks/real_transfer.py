@@ -99,13 +99,10 @@ def extract(corpus: Path, out: Path, preset: str, jobs: int) -> pd.DataFrame:
 
 
 def dev_corpus(work: Path, dev: Path) -> Path:
-    """The dev set as extract can read it: as is if FLAC is supported, else decoded to WAV."""
-    try:
-        from featurekit.layouts import AUDIO_EXTENSIONS
-        if ".flac" in AUDIO_EXTENSIONS and _nsynth_reads_flac():
-            return dev
-    except ImportError:
-        pass
+    """The dev set as extract can read it: as is where the NSynth reader takes FLAC
+    (``audio/<note_str>.flac``), else decoded to WAV under ``work``."""
+    if _nsynth_reads_flac():
+        return dev
     out = work / "dev-wav" / "nsynth-test"
     if not (out / "examples.json").exists():
         import soundfile as sf
@@ -121,8 +118,11 @@ def dev_corpus(work: Path, dev: Path) -> Path:
 def _nsynth_reads_flac() -> bool:
     import inspect
 
-    from featurekit import corpus
-    return "flac" in inspect.getsource(corpus)
+    try:
+        from featurekit.corpus import nsynth
+    except ImportError:  # featurekit before corpus/ became a package
+        return False
+    return ".flac" in inspect.getsource(nsynth)
 
 
 def dev_folds(dev: pd.DataFrame, n: int, seed: int = 0) -> list[np.ndarray]:
