@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_models_helpers import make_table, write_table_dir
+from models_helpers import make_table, write_table_dir
 
 import featurekit
 

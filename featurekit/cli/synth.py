@@ -49,6 +49,10 @@ def _ints(option: str, text: str | None) -> list[int] | None:
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Seed of the instrument split and of --max-per-family.")
 @jobs_option()
+@click.option("--augment/--no-augment", default=False, show_default=True,
+              help="Pass every note through a seeded random recording chain (room, "
+                   "microphone EQ, noise floor, gain, detune, early release; "
+                   "featurekit.synth.augment).")
 @click.option("--overwrite", is_flag=True,
               help="Replace the corpus already in --out, if featurekit synth wrote it "
                    "(other files are never touched).")
@@ -56,7 +60,7 @@ def _ints(option: str, text: str | None) -> list[int] | None:
 @click.option("--list-soundfonts", is_flag=True,
               help="List the SoundFonts found on this machine and exit.")
 def command(soundfonts, out, velocities, pitch_step, programs, max_per_family, test_fraction,
-            valid_fraction, seed, jobs, overwrite, quiet, list_soundfonts):
+            valid_fraction, seed, jobs, augment, overwrite, quiet, list_soundfonts):
     """Render an NSynth-format corpus from General MIDI SoundFonts.
 
     Every (SoundFont, GM program) pair becomes one instrument, labelled with
@@ -117,5 +121,5 @@ def command(soundfonts, out, velocities, pitch_step, programs, max_per_family, t
             soundfonts, out, velocities=_ints("--velocities", velocities), pitch_step=pitch_step,
             test_fraction=test_fraction, valid_fraction=valid_fraction, seed=seed,
             programs=_ints("--programs", programs), max_instruments_per_family=max_per_family,
-            overwrite=overwrite, n_jobs=jobs, progress=not quiet)
+            overwrite=overwrite, n_jobs=jobs, progress=not quiet, augment=augment)
     click.echo(result.summary())

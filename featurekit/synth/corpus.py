@@ -85,7 +85,8 @@ class SynthResult:
 def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step: int = 1,
                   test_fraction: float = 0.2, valid_fraction: float = 0.1, seed: int = 0,
                   programs=None, max_instruments_per_family: int | None = None,
-                  overwrite: bool = False, n_jobs: int = -1, progress: bool = True) -> SynthResult:
+                  overwrite: bool = False, n_jobs: int = -1, progress: bool = True,
+                  augment: bool = False) -> SynthResult:
     """Render an NSynth-format corpus from General MIDI SoundFonts.
 
     Every note is NSynth's: 16 kHz mono 16-bit PCM, 4 s (64,000 samples), the
@@ -128,6 +129,10 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         joblib processes (-1: all cores).
     progress : bool
         Show a tqdm progress bar over notes.
+    augment : bool
+        Pass every note through a random recording chain (room, microphone
+        EQ and band, noise floor, gain, detune, early release; see
+        :mod:`featurekit.synth.augment`), seeded per note by ``seed``.
 
     Returns
     -------
@@ -214,7 +219,7 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         for folder in set(folders):
             folder.mkdir(parents=True, exist_ok=True)
         tasks = (delayed(render.render_instrument)(r.soundfont, r.program, n, r.instrument_str,
-                                                   str(folder))
+                                                   str(folder), seed if augment else None)
                  for r, n, folder in zip(plan.itertuples(), notes, folders))
         results = []
         with tqdm(total=sum(map(len, notes)), unit="note", desc="synth",

@@ -118,7 +118,8 @@ def probe(path: str, notes: list) -> list:
     return found
 
 
-def render_instrument(path: str, program: int, notes: list, prefix: str, audio_dir: str) -> dict:
+def render_instrument(path: str, program: int, notes: list, prefix: str, audio_dir: str,
+                      augment_seed: int | None = None) -> dict:
     """Render one instrument and write its notes as ``<prefix>-<pitch>-<velocity>.wav``.
 
     Parameters
@@ -132,6 +133,10 @@ def render_instrument(path: str, program: int, notes: list, prefix: str, audio_d
         The NSynth ``instrument_str``.
     audio_dir : str
         Folder the WAV files are written to.
+    augment_seed : int, optional
+        Pass every (non-silent) note through a random recording chain of
+        :func:`featurekit.synth.augment.augment_note`, seeded per note by
+        ``note_seed(augment_seed, prefix, pitch, velocity)``; None: dry renders.
 
     Returns
     -------
@@ -143,6 +148,11 @@ def render_instrument(path: str, program: int, notes: list, prefix: str, audio_d
     synth.program_select(0, sfid, 0, program)
     audio = {note: render_note(synth, *note) for note in notes}
     kept = {note: x for note, x in audio.items() if not is_silent(x)}
+    if augment_seed is not None:
+        from .augment import augment_note, note_seed
+
+        kept = {note: augment_note(x, SAMPLE_RATE, note_seed(augment_seed, prefix, *note))
+                for note, x in kept.items()}
     peak = max((float(np.max(np.abs(x))) for x in kept.values()), default=0.0)
     gain = min(1.0, _CLIP / peak) if peak else 1.0
     for (pitch, velocity), x in kept.items():
