@@ -119,6 +119,19 @@ def test_preset_selection_on_a_smaller_table_names_the_missing_features():
         select_columns(load_spec("rf"), make_table(preset="mfcc40").columns)
 
 
+def test_missing_preset_features_name_each_preset_to_extract_once(tmp_path):
+    full = load_spec(write_spec(tmp_path, BASE.replace('"default"', '"full"')))
+    with pytest.raises(ConfigError) as err:
+        select_columns(full, make_table().columns)
+    assert str(err.value).endswith("extract with --preset full")
+
+
+def test_missing_preset_features_suggest_the_larger_presets_too():
+    with pytest.raises(ConfigError) as err:
+        select_columns(load_spec("rf"), make_table(preset="mfcc40").columns)
+    assert str(err.value).endswith("extract with --preset default or --preset full")
+
+
 def test_the_spec_in_docs_pipelines_md_loads(tmp_path):
     import re
     from pathlib import Path

@@ -396,6 +396,13 @@ def _short(names, n=3):
     return ", ".join(names[:n]) + more
 
 
+def _preset_pairs(name):
+    """The (feature, statistic) pairs preset ``name`` computes."""
+    from ..features.catalogue import PRESETS
+
+    return {(f, s) for f, stats in PRESETS[name].items() for s in stats}
+
+
 def select_columns(spec: PipelineSpec, columns) -> list[str]:
     """The feature columns of a table that ``spec`` uses, in table order.
 
@@ -426,14 +433,16 @@ def select_columns(spec: PipelineSpec, columns) -> list[str]:
     present_pairs = {(p.feature, p.statistic) for _, p in parsed}
 
     if sel.preset is not None:
-        wanted = {(f, s) for f, stats in PRESETS[sel.preset].items() for s in stats}
+        wanted = _preset_pairs(sel.preset)
+        mfcc_limit = sel.n_mfcc or PRESET_MFCC[sel.preset]
         missing = sorted(f"{f}__{s}" for f, s in wanted - present_pairs)
         if missing:
+            larger = [p for p in PRESETS if p != sel.preset and wanted <= _preset_pairs(p)
+                      and PRESET_MFCC[p] >= mfcc_limit]
             raise ConfigError(
                 f"{where}: the table lacks features of preset {sel.preset!r}: {_short(missing)}; "
-                f"extract with --preset {sel.preset} (or full)"
+                f"extract with {' or '.join(f'--preset {p}' for p in [sel.preset, *larger])}"
             )
-        mfcc_limit = sel.n_mfcc or PRESET_MFCC[sel.preset]
         keep = [(c, p) for c, p in parsed if (p.feature, p.statistic) in wanted]
     else:
         mfcc_limit = sel.n_mfcc
