@@ -132,6 +132,16 @@ def test_missing_preset_features_suggest_the_larger_presets_too():
     assert str(err.value).endswith("extract with --preset default or --preset full")
 
 
+def test_bad_exclude_lists_each_allowed_name_once(tmp_path):
+    path = write_spec(tmp_path, BASE.replace('preset = "default"',
+                                             'preset = "default"\nexclude = ["chromas"]'))
+    with pytest.raises(ConfigError, match="'features.exclude' has unknown value 'chromas'") as err:
+        load_spec(path)
+    names = str(err.value).split("choose from ")[1].split(", ")
+    assert len(names) == len(set(names)) and names == sorted(names)
+    assert {"chroma", "mfcc", "spectral_centroid"} <= set(names)
+
+
 def test_the_spec_in_docs_pipelines_md_loads(tmp_path):
     import re
     from pathlib import Path

@@ -197,7 +197,7 @@ def _str_list(where, table, section, key, allowed=None):
             _fail(where, f"'{section}.{key}' must be a list of strings, got {v!r}")
         if allowed is not None and v not in allowed:
             _fail(where, f"'{section}.{key}' has unknown value {v!r}{_suggest(v, allowed)}; "
-                         f"choose from {', '.join(sorted(allowed))}")
+                         f"choose from {', '.join(sorted(set(allowed)))}")
     return tuple(values)
 
 
