@@ -32,6 +32,13 @@ def test_unknown_pipeline_name_lists_the_choices():
         load_spec("forest")
 
 
+def test_unknown_pipeline_name_suggests_a_spec_file_without_a_cli_flag(tmp_path):
+    with pytest.raises(ConfigError, match="or the path of a pipeline TOML file$") as err:
+        load_spec("forest")
+    assert "--" not in str(err.value)
+    assert load_spec(write_spec(tmp_path)).name == "fast"  # such a path is accepted
+
+
 def test_unknown_top_level_key_is_named(tmp_path):
     path = write_spec(tmp_path, BASE + "\n[smoke]\nenabled = true\n")
     with pytest.raises(ConfigError, match="unknown key 'smoke'"):

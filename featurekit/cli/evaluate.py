@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .options import cli_wording
+
 
 @click.command("evaluate")
 @click.argument("model_dir", type=click.Path())
@@ -24,7 +26,8 @@ def command(model_dir, features, target, split, families, out):
     from ..models.api import evaluate
     from ..models.metrics import format_metrics
 
-    result = evaluate(model_dir, list(features) if len(features) > 1 else features[0], out=out,
-                      target=target, split=split, families=families)
+    with cli_wording({"target='label'": "--target label"}):
+        result = evaluate(model_dir, list(features) if len(features) > 1 else features[0],
+                          out=out, target=target, split=split, families=families)
     click.echo(format_metrics(result.metrics,
                               title=f"{result.metrics['kind']} on {', '.join(features)}"))

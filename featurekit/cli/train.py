@@ -5,7 +5,11 @@ from __future__ import annotations
 import click
 
 from ..models.spec import available_pipelines
-from .options import jobs_option
+from .options import cli_wording, jobs_option
+
+#: Library parameter wording in error messages -> this command's flags.
+FLAGS = {"target='label'": "--target label", "leaky_split=True": "--leaky-random-split",
+         "fit_all=True": "--fit-all"}
 
 _EPILOG = f"""KIND: one of {', '.join(available_pipelines())}, or cnn (Keras CNN on --frames;
 pip install 'featurekit[cnn]').
@@ -75,7 +79,7 @@ def command(kind, features, out, target, pipeline_file, leaky_random_split, fit_
 
     cluster = joblib_backend(backend, scheduler)  # checked before the (long) load and fit
 
-    with cluster:
+    with cluster, cli_wording(FLAGS):
         result = train(list(features) if len(features) > 1 else features[0], kind, out=out,
                        target=target, pipeline=pipeline_file, leaky_split=leaky_random_split,
                        seed=seed, n_jobs=jobs, epochs=epochs, frames=frames, fit_all=fit_all)

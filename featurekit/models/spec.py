@@ -373,7 +373,7 @@ def load_spec(name_or_path) -> PipelineSpec:
         if text_name not in names:
             raise ConfigError(
                 f"unknown pipeline {text_name!r}{_suggest(text_name, names)}; choose one of "
-                f"{', '.join(names)} or pass --pipeline FILE.toml"
+                f"{', '.join(names)} or the path of a pipeline TOML file"
             )
         text = _packaged().joinpath(f"{text_name}.toml").read_text(encoding="utf-8")
         source = f"{text_name}.toml"
