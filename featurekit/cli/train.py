@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..models.spec import available_pipelines
-from .options import cli_wording, jobs_option
+from .options import cli_wording, cluster_options, jobs_option
 
 #: Library parameter wording in error messages -> this command's flags.
 FLAGS = {"target='label'": "--target label", "leaky_split=True": "--leaky-random-split",
@@ -49,13 +49,8 @@ See docs/pipelines.md."""
                    "score: score the model with `featurekit evaluate` on notes it never saw.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @jobs_option(help="Cores to use (forests' n_jobs, OpenMP/BLAS threads): N, or -1 for all cores (-2 all but one, ...).")
-@click.option("--backend", metavar="[loky|threading|dask|ray|spark]", default=None,
-              help="Where the parallel parts (forest fitting, grid search) run: loky local "
-                   "processes (default); dask a Dask cluster (pip install 'featurekit[dask]'); "
-                   "ray or spark when installed.")
-@click.option("--scheduler", metavar="URL", default=None,
-              help="Dask scheduler address, e.g. tcp://head:8786 (implies --backend dask); "
-                   "without it --backend dask starts a local cluster.")
+@cluster_options("Where the parallel parts (forest fitting, grid search) run",
+                 local="a local cluster (one worker per core)")
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
               help="cnn: maximum epochs (default 40; early stopping on the valid split or "
                    "held-out training instruments ends sooner).")
