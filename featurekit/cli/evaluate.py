@@ -22,7 +22,13 @@ from .options import cli_wording
               help="Write metrics.json, per_class.csv, confusion.png and "
                    "predictions.parquet into this directory.")
 def command(model_dir, features, target, split, families, out):
-    """Score the saved model in MODEL_DIR on a feature table; print what was scored."""
+    """Score the saved model in MODEL_DIR on a feature table; print what was scored.
+
+    MODEL_DIR is a `featurekit train --out` directory; --features a
+    `featurekit extract --out` directory holding the model's feature columns.
+    The metrics are printed on stdout, with a warning when some scored
+    instruments were seen in training; --out also writes them to files.
+    """
     from ..models.api import evaluate
     from ..models.metrics import format_metrics
 

@@ -36,7 +36,7 @@ See docs/pipelines.md."""
 @click.option("--out", "-o", required=True, type=click.Path(),
               help="Model directory to write (replaced atomically if featurekit wrote a model "
                    "there; any other content is refused).")
-@click.option("--target", default="instrument_family_str", show_default=True,
+@click.option("--target", default="instrument_family_str", show_default=True, metavar="COLUMN",
               help="instrument_family_str, instrument_source_str, pitch, or label "
                    "(label-folder/manifest corpora; grouped by their group column).")
 @click.option("--pipeline", "pipeline_file", type=click.Path(),
@@ -67,6 +67,14 @@ def command(kind, features, out, target, pipeline_file, leaky_random_split, fit_
     SMOTE runs inside the pipeline, so it only ever sees training rows.
     KIND cnn trains a Keras CNN on the frames of `featurekit extract --frames`,
     on the same split, with class weights instead of SMOTE.
+
+    \b
+    Output (DIR = --out; the metrics are also printed):
+      DIR/model.skops, model.json   the fitted pipeline and its metadata
+      DIR/pipeline.toml             the pipeline spec it was trained with
+      DIR/metrics.json              honest test metrics and what the split was
+      DIR/per_class.csv, confusion.png, predictions.parquet
+    Use it with `featurekit evaluate`, `predict`, `importances` and `report`.
     """
     from ..distributed import joblib_backend
     from ..models.api import train
