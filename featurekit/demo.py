@@ -94,7 +94,7 @@ def check_outputs(out) -> None:
     csv = out / IMPORTANCES
     if (csv.exists() or csv.is_symlink()) and (marker is None or IMPORTANCES not in marker["files"]):
         raise OutputError(f"refusing to replace {csv}: an earlier demo did not write it; "
-                          "move it away or choose another --out")
+                          "move it away or choose another output directory")
 
 
 def run_demo(out="featurekit-demo", *, soundfonts=None, pitch_step: int = 3,

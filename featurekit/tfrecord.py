@@ -89,6 +89,27 @@ def masked_crc(data) -> int:
 
 
 # --- framing -----------------------------------------------------------------
+def _read_length(fh, offset: int, where: str):
+    """Read the 12-byte record header at ``offset`` (the file position): the data length.
+
+    ``None`` at end of file.
+
+    Raises
+    ------
+    CorpusError
+        A truncated header, or a length that fails its CRC (framing is lost).
+    """
+    head = fh.read(12)
+    if not head:
+        return None
+    if len(head) < 12:
+        raise CorpusError(f"{where}: truncated record header at byte {offset}")
+    length, length_crc = struct.unpack("<QI", head)
+    if masked_crc(head[:8]) != length_crc:
+        raise CorpusError(f"{where}: corrupt record length at byte {offset} (CRC mismatch)")
+    return length
+
+
 def _read_record(fh, offset: int, where: str):
     """Read the record at ``offset``: (data or None, next offset, error or None).
 
@@ -100,14 +121,9 @@ def _read_record(fh, offset: int, where: str):
     CorpusError
         Truncated header or data, or a corrupt length (framing is lost).
     """
-    head = fh.read(12)
-    if not head:
+    length = _read_length(fh, offset, where)
+    if length is None:
         return None
-    if len(head) < 12:
-        raise CorpusError(f"{where}: truncated record header at byte {offset}")
-    length, length_crc = struct.unpack("<QI", head)
-    if masked_crc(head[:8]) != length_crc:
-        raise CorpusError(f"{where}: corrupt record length at byte {offset} (CRC mismatch)")
     data = fh.read(length)
     tail = fh.read(4)
     if len(data) < length or len(tail) < 4:
@@ -213,12 +229,7 @@ def _headers(path, skip):
         offset = 0
         while offset < size:
             fh.seek(offset)
-            head = fh.read(12)
-            if len(head) < 12:
-                raise CorpusError(f"{path}: truncated record header at byte {offset}")
-            length, length_crc = struct.unpack("<QI", head)
-            if masked_crc(head[:8]) != length_crc:
-                raise CorpusError(f"{path}: corrupt record length at byte {offset} (CRC mismatch)")
+            length = _read_length(fh, offset, str(path))  # not None: offset < size
             nxt = offset + 16 + length
             if nxt > size:
                 raise CorpusError(f"{path}: truncated record at byte {offset} "

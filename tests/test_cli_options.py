@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from featurekit.cli.main import LazyGroup
-from featurekit.cli.options import check_jobs, cli_wording, echo_warnings, jobs_option
+from featurekit.cli.options import (check_jobs, cli_wording, cluster_options, echo_warnings,
+                                     jobs_option)
 from featurekit.errors import ConfigError, FeaturekitWarning, OutputError
 
 
@@ -75,3 +76,17 @@ def test_cli_wording_names_the_flag_not_the_parameter():
     with pytest.raises(OutputError, match=r"^x exists; pass --overwrite to replace it$"):
         with cli_wording({"overwrite=True": "--overwrite"}):
             raise OutputError("x exists; pass overwrite=True to replace it")
+
+
+def test_cluster_options_pass_backend_and_scheduler_and_document_them():
+    @click.command()
+    @cluster_options("Where it runs", local="a local cluster of 2", note="Shared paths only.")
+    def run(backend, scheduler):
+        click.echo(f"{backend} {scheduler}")
+
+    res = CliRunner().invoke(run, ["--backend", "dask", "--scheduler", "tcp://h:1"])
+    assert res.exit_code == 0 and res.output.strip() == "dask tcp://h:1"
+    text = " ".join(CliRunner().invoke(run, ["--help"]).output.split())
+    assert text.index("--backend") < text.index("--scheduler")
+    assert "Where it runs: loky local processes (default)" in text
+    assert "starts a local cluster of 2. Shared paths only." in text

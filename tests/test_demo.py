@@ -117,3 +117,13 @@ def test_readme_install_is_the_ci_install():
                  "pip install -e .[test,dask,cnn,formats,tfrecord]"):
         assert part in first and part in ci_plain
     assert "\npython -m pytest -q\n" in ci
+
+
+def test_demo_refusal_is_worded_for_library_and_cli_alike(tmp_path):
+    from featurekit.demo import check_outputs
+    from featurekit.errors import OutputError
+
+    (tmp_path / "importances.csv").write_text("group,importance_mean\n")
+    with pytest.raises(OutputError) as err:
+        check_outputs(tmp_path)
+    assert "--out" not in str(err.value) and "another output directory" in str(err.value)

@@ -118,3 +118,31 @@ def test_evaluating_a_non_model_dir_is_a_one_line_error(feature_dir, tmp_path):
 
 def test_predicting_a_missing_file_is_a_one_line_error(model_dir, tmp_path):
     _one_line_error(_run("predict", model_dir, tmp_path / "nope.wav"), "no such file")
+
+
+def _help(command):
+    result = _run(command, "--help")
+    assert result.exit_code == 0
+    return " ".join(result.stdout.split())
+
+
+def test_every_option_of_every_command_has_help():
+    import click
+
+    ctx = click.Context(cli)
+    for name in cli.list_commands(ctx):
+        for param in cli.get_command(ctx, name).params:
+            if isinstance(param, click.Option) and not param.hidden:
+                assert param.help, f"featurekit {name} {param.opts[0]} has no help"
+
+
+def test_predict_help_says_what_it_prints_and_its_exit_codes():
+    text = _help("predict")
+    assert "path, label, probability" in text and "label_2, probability_2" in text
+    assert "Exit status: 0 every file predicted; 3 some files skipped" in text
+
+
+def test_train_and_evaluate_help_name_their_inputs_and_outputs():
+    train, evaluate = _help("train"), _help("evaluate")
+    assert "--target COLUMN" in train and "DIR/metrics.json" in train and "model.skops" in train
+    assert "`featurekit train --out` directory" in evaluate and "--out also writes" in evaluate

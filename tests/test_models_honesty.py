@@ -127,3 +127,66 @@ def test_a_missing_target_suggests_target_label(tmp_path):
     feats = write_table_dir(table, tmp_path / "f")
     result = _run("train", "rf", "--features", feats, "--out", tmp_path / "m")
     assert result.exit_code == 1 and "--target label" in result.stderr
+
+
+# --- one wording per audience: library messages name parameters, the CLI names flags
+def _no_groups_table():
+    return make_table(splits=("all",)).drop(columns=["instrument_str", "instrument"])
+
+
+def _one_group_table():
+    return make_table(splits=("all",)).assign(instrument_str="one", instrument=0)
+
+
+def _library_error(table, **kwargs):
+    with pytest.raises(ConfigError) as err:
+        featurekit.train(table, "logreg", **kwargs)
+    assert " --" not in str(err.value) and "(--" not in str(err.value), err.value
+    return str(err.value)
+
+
+def _cli_error(tmp_path, table, *flags):
+    feats = write_table_dir(table, tmp_path / "f")
+    result = _run("train", "logreg", "--features", feats, "--out", tmp_path / "m", *flags)
+    assert result.exit_code == 1, result.output
+    assert "=True" not in result.stderr and "target='" not in result.stderr, result.stderr
+    return result.stderr
+
+
+def test_library_missing_target_hint_names_the_parameter():
+    assert "use target='label'" in _library_error(
+        _folder_table().drop(columns=["instrument_family_str"]))
+
+
+def test_evaluate_missing_target_hint_names_the_flag(tmp_path):
+    featurekit.train(make_table(), "logreg", out=tmp_path / "m")
+    feats = write_table_dir(_folder_table().drop(columns=["instrument_family_str"]), tmp_path / "f")
+    result = _run("evaluate", tmp_path / "m", "--features", feats)
+    assert result.exit_code == 1 and "use --target label)" in result.stderr, result.stderr
+    assert "target='" not in result.stderr
+
+
+@pytest.mark.parametrize("table", [_no_groups_table, _one_group_table])
+def test_library_leaky_split_hint_names_the_parameter(table):
+    assert "leaky_split=True" in _library_error(table())
+
+
+@pytest.mark.parametrize("table", [_no_groups_table, _one_group_table])
+def test_cli_leaky_split_hint_names_the_flag(tmp_path, table):
+    assert "--leaky-random-split" in _cli_error(tmp_path, table())
+
+
+def test_fit_all_with_leaky_split_names_parameters_in_the_library():
+    text = _library_error(make_table(), fit_all=True, leaky_split=True)
+    assert "fit_all=True" in text and "leaky_split=True" in text
+
+
+def test_fit_all_with_leaky_split_names_flags_in_the_cli(tmp_path):
+    text = _cli_error(tmp_path, make_table(), "--fit-all", "--leaky-random-split")
+    assert "--fit-all" in text and "--leaky-random-split" in text
+
+
+def test_kind_and_pipeline_mismatch_names_no_flag(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        featurekit.train(make_table(), "svm", pipeline=write_spec(tmp_path))
+    assert "KIND" not in str(err.value) and "--pipeline" not in str(err.value)

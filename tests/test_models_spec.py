@@ -32,6 +32,13 @@ def test_unknown_pipeline_name_lists_the_choices():
         load_spec("forest")
 
 
+def test_unknown_pipeline_name_suggests_a_spec_file_without_a_cli_flag(tmp_path):
+    with pytest.raises(ConfigError, match="or the path of a pipeline TOML file$") as err:
+        load_spec("forest")
+    assert "--" not in str(err.value)
+    assert load_spec(write_spec(tmp_path)).name == "fast"  # such a path is accepted
+
+
 def test_unknown_top_level_key_is_named(tmp_path):
     path = write_spec(tmp_path, BASE + "\n[smoke]\nenabled = true\n")
     with pytest.raises(ConfigError, match="unknown key 'smoke'"):
@@ -117,6 +124,29 @@ def test_classic_recipe_on_a_default_table_says_which_preset_to_extract():
 def test_preset_selection_on_a_smaller_table_names_the_missing_features():
     with pytest.raises(ConfigError, match="lacks features of preset 'default'"):
         select_columns(load_spec("rf"), make_table(preset="mfcc40").columns)
+
+
+def test_missing_preset_features_name_each_preset_to_extract_once(tmp_path):
+    full = load_spec(write_spec(tmp_path, BASE.replace('"default"', '"full"')))
+    with pytest.raises(ConfigError) as err:
+        select_columns(full, make_table().columns)
+    assert str(err.value).endswith("extract with --preset full")
+
+
+def test_missing_preset_features_suggest_the_larger_presets_too():
+    with pytest.raises(ConfigError) as err:
+        select_columns(load_spec("rf"), make_table(preset="mfcc40").columns)
+    assert str(err.value).endswith("extract with --preset default or --preset full")
+
+
+def test_bad_exclude_lists_each_allowed_name_once(tmp_path):
+    path = write_spec(tmp_path, BASE.replace('preset = "default"',
+                                             'preset = "default"\nexclude = ["chromas"]'))
+    with pytest.raises(ConfigError, match="'features.exclude' has unknown value 'chromas'") as err:
+        load_spec(path)
+    names = str(err.value).split("choose from ")[1].split(", ")
+    assert len(names) == len(set(names)) and names == sorted(names)
+    assert {"chroma", "mfcc", "spectral_centroid"} <= set(names)
 
 
 def test_the_spec_in_docs_pipelines_md_loads(tmp_path):

@@ -16,7 +16,8 @@ from .options import echo_warnings, jobs_option
 @click.option("--pitch-step", default=3, show_default=True, type=click.IntRange(min=1),
               help="Semitones between rendered pitches (1 = every pitch, as NSynth).")
 @jobs_option()
-@click.option("--seed", default=0, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seed of the train/test deal of instruments, the forest and the importances.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def command(out, soundfonts, pitch_step, jobs, seed, quiet):
     """Run the whole featurekit job on a small corpus rendered on the spot.

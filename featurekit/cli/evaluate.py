@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from .options import cli_wording
+
 
 @click.command("evaluate")
 @click.argument("model_dir", type=click.Path())
@@ -20,11 +22,18 @@ import click
               help="Write metrics.json, per_class.csv, confusion.png and "
                    "predictions.parquet into this directory.")
 def command(model_dir, features, target, split, families, out):
-    """Score the saved model in MODEL_DIR on a feature table; print what was scored."""
+    """Score the saved model in MODEL_DIR on a feature table; print what was scored.
+
+    MODEL_DIR is a `featurekit train --out` directory; --features a
+    `featurekit extract --out` directory holding the model's feature columns.
+    The metrics are printed on stdout, with a warning when some scored
+    instruments were seen in training; --out also writes them to files.
+    """
     from ..models.api import evaluate
     from ..models.metrics import format_metrics
 
-    result = evaluate(model_dir, list(features) if len(features) > 1 else features[0], out=out,
-                      target=target, split=split, families=families)
+    with cli_wording({"target='label'": "--target label"}):
+        result = evaluate(model_dir, list(features) if len(features) > 1 else features[0],
+                          out=out, target=target, split=split, families=families)
     click.echo(format_metrics(result.metrics,
                               title=f"{result.metrics['kind']} on {', '.join(features)}"))

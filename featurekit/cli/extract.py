@@ -7,7 +7,7 @@ import click
 from .. import corpus as corpus_mod
 from ..features.catalogue import PRESETS
 from ..layouts import LAYOUTS
-from .options import JOBS_HELP, jobs_option
+from .options import JOBS_HELP, cluster_options, jobs_option
 
 
 def _names(ctx, param, value):
@@ -46,14 +46,8 @@ def _names(ctx, param, value):
               help="Seconds between window starts (default: --segment-seconds, no overlap).")
 @click.option("--chunk-size", default=256, show_default=True, type=click.IntRange(min=1),
               help="Notes per task and per Parquet shard.")
-@click.option("--backend", metavar="[loky|threading|dask|ray|spark]", default=None,
-              help="Where the work runs (joblib backend): loky local processes (default); "
-                   "dask a Dask cluster (pip install 'featurekit[dask]'); ray or spark "
-                   "when installed.")
-@click.option("--scheduler", metavar="URL", default=None,
-              help="Dask scheduler address, e.g. tcp://head:8786 (implies --backend dask). "
-                   "Without it --backend dask starts a local cluster of --jobs workers. "
-                   "CORPUS and --out must be on storage all workers see at the same paths.")
+@cluster_options("Where the work runs (joblib backend)", local="a local cluster of --jobs workers",
+                 note="CORPUS and --out must be on storage all workers see at the same paths.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def command(corpus, out, preset, frames, jobs, families, sources, exclude_sources, layout,
             segment_seconds, hop_seconds, chunk_size, backend, scheduler, quiet):

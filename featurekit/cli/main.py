@@ -24,7 +24,7 @@ COMMANDS = {
     "extract": ("extract", "Extract clip-level features from a corpus into Parquet."),
     "train": ("train", "Train an honest SMOTE pipeline (rf, svm, hgb, logreg, ...) on a feature table."),
     "evaluate": ("evaluate", "Score a saved model on a feature table."),
-    "predict": ("predict", "Predict instruments of WAV files with a saved model."),
+    "predict": ("predict", "Predict the labels of audio files with a saved model."),
     "importances": ("importances", "Feature importances of a saved model, as a table and a plot."),
     "report": ("report", "One-page HTML/Markdown report of a saved model."),
     "compare": ("compare", "Compare saved models side by side."),
@@ -81,7 +81,7 @@ def cli():
       featurekit predict models/rf my_note.wav
 
     Evaluation is instrument-disjoint by default (NSynth's official splits or
-    GroupKFold by instrument).  Run ``featurekit COMMAND --help`` for details.
+    GroupKFold by instrument).  Run `featurekit COMMAND --help` for details.
     """
 
 

@@ -1,7 +1,9 @@
 """Click options and helpers shared by several commands, so they read and fail the same way.
 
 :func:`jobs_option` is the one worker-count option: ``--jobs/-j N`` (with
-``--n-jobs`` kept as a hidden alias), validated by :func:`check_jobs`.
+``--n-jobs`` kept as a hidden alias), validated by :func:`check_jobs`;
+:func:`cluster_options` adds ``--backend`` and ``--scheduler`` (the arguments of
+:func:`featurekit.distributed.joblib_backend`).
 :func:`echo_warnings` prints featurekit's warnings as ``featurekit: warning: ...``
 lines on stderr; :func:`cli_wording` turns library parameter names in error
 messages into the command's flag names.
@@ -17,7 +19,8 @@ import click
 
 from ..errors import ConfigError, FeaturekitError, FeaturekitWarning
 
-__all__ = ["JOBS_HELP", "check_jobs", "jobs_option", "echo_warnings", "cli_wording"]
+__all__ = ["JOBS_HELP", "check_jobs", "jobs_option", "cluster_options", "echo_warnings",
+           "cli_wording"]
 
 #: Help text of ``--jobs`` (commands may append to it).
 JOBS_HELP = "Worker processes: N, or -1 for all cores (-2 all but one, ...)."
@@ -72,6 +75,30 @@ def jobs_option(help: str = JOBS_HELP, default: int | None = -1):
                                metavar="N")(command)
         return click.option("--jobs", "-j", "jobs", default=None, metavar="N",
                             help=help if default is None else f"{help}  [default: {default}]")(command)
+    return decorate
+
+
+def cluster_options(runs: str, local: str = "a local cluster", note: str = ""):
+    """Decorator adding ``--backend NAME`` and ``--scheduler URL`` to a command.
+
+    Parameters
+    ----------
+    runs : str
+        Start of ``--backend``'s help: what runs there, e.g. ``"Where the work runs"``.
+    local : str
+        What ``--backend dask`` starts without a scheduler.
+    note : str
+        A sentence appended to ``--scheduler``'s help.
+    """
+    def decorate(f):
+        f = click.option("--scheduler", metavar="URL", default=None,
+                         help="Dask scheduler address, e.g. tcp://head:8786 (implies --backend "
+                              f"dask); without it --backend dask starts {local}."
+                              + (f" {note}" if note else ""))(f)
+        return click.option("--backend", metavar="[loky|threading|dask|ray|spark]", default=None,
+                            help=f"{runs}: loky local processes (default); dask a Dask cluster "
+                                 "(pip install 'featurekit[dask]'); ray or spark when "
+                                 "installed.")(f)
     return decorate
 
 

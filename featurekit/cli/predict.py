@@ -33,11 +33,24 @@ def command(ctx, model_dir, paths, top_k, fmt, jobs, timeline, segment_seconds, 
             plot_file):
     """Predict the label of audio files (or folders of them) with the model in MODEL_DIR.
 
-    The features computed are exactly the model's (its extraction config is
-    stored in the model).  Files that cannot be read are reported on stderr
-    ("featurekit: skipped: PATH: why"), the others predicted, and the exit code is 3.  Silent or too-short files, and files longer than the
-    model's clip (only its first clip is used; see --timeline), get a warning
-    on stderr and in the `warning` column.
+    MODEL_DIR is a `featurekit train --out` directory; PATHS are audio files
+    (WAV, FLAC, OGG, ...) and folders, searched recursively.  The features
+    computed are exactly the model's (its extraction config is stored in the
+    model).
+
+    \b
+    Output (stdout, --format table|csv|json): one row per readable file:
+      path, label, probability          the best label and its probability
+      label_2, probability_2, ...       with --top-k K, the next K-1 labels
+      warning                           only when some file has one
+    Silent or too-short files, and files longer than the model's clip (only
+    its first clip is used; see --timeline), get a warning on stderr and in
+    the `warning` column.  Files that cannot be read are listed on stderr
+    ("featurekit: skipped: PATH: why") and the others predicted.
+
+    \b
+    Exit status: 0 every file predicted; 3 some files skipped (listed on
+    stderr); 1 bad arguments, an unusable model, or no file readable.
 
     \b
     --timeline cuts one long recording (any format libsndfile reads) into

@@ -5,7 +5,11 @@ from __future__ import annotations
 import click
 
 from ..models.spec import available_pipelines
-from .options import jobs_option
+from .options import cli_wording, cluster_options, jobs_option
+
+#: Library parameter wording in error messages -> this command's flags.
+FLAGS = {"target='label'": "--target label", "leaky_split=True": "--leaky-random-split",
+         "fit_all=True": "--fit-all"}
 
 _EPILOG = f"""KIND: one of {', '.join(available_pipelines())}, or cnn (Keras CNN on --frames;
 pip install 'featurekit[cnn]').
@@ -32,7 +36,7 @@ See docs/pipelines.md."""
 @click.option("--out", "-o", required=True, type=click.Path(),
               help="Model directory to write (replaced atomically if featurekit wrote a model "
                    "there; any other content is refused).")
-@click.option("--target", default="instrument_family_str", show_default=True,
+@click.option("--target", default="instrument_family_str", show_default=True, metavar="COLUMN",
               help="instrument_family_str, instrument_source_str, pitch, or label "
                    "(label-folder/manifest corpora; grouped by their group column).")
 @click.option("--pipeline", "pipeline_file", type=click.Path(),
@@ -45,13 +49,8 @@ See docs/pipelines.md."""
                    "score: score the model with `featurekit evaluate` on notes it never saw.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @jobs_option(help="Cores to use (forests' n_jobs, OpenMP/BLAS threads): N, or -1 for all cores (-2 all but one, ...).")
-@click.option("--backend", metavar="[loky|threading|dask|ray|spark]", default=None,
-              help="Where the parallel parts (forest fitting, grid search) run: loky local "
-                   "processes (default); dask a Dask cluster (pip install 'featurekit[dask]'); "
-                   "ray or spark when installed.")
-@click.option("--scheduler", metavar="URL", default=None,
-              help="Dask scheduler address, e.g. tcp://head:8786 (implies --backend dask); "
-                   "without it --backend dask starts a local cluster.")
+@cluster_options("Where the parallel parts (forest fitting, grid search) run",
+                 local="a local cluster (one worker per core)")
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
               help="cnn: maximum epochs (default 40; early stopping on the valid split or "
                    "held-out training instruments ends sooner).")
@@ -68,6 +67,14 @@ def command(kind, features, out, target, pipeline_file, leaky_random_split, fit_
     SMOTE runs inside the pipeline, so it only ever sees training rows.
     KIND cnn trains a Keras CNN on the frames of `featurekit extract --frames`,
     on the same split, with class weights instead of SMOTE.
+
+    \b
+    Output (DIR = --out; the metrics are also printed):
+      DIR/model.skops, model.json   the fitted pipeline and its metadata
+      DIR/pipeline.toml             the pipeline spec it was trained with
+      DIR/metrics.json              honest test metrics and what the split was
+      DIR/per_class.csv, confusion.png, predictions.parquet
+    Use it with `featurekit evaluate`, `predict`, `importances` and `report`.
     """
     from ..distributed import joblib_backend
     from ..models.api import train
@@ -75,7 +82,7 @@ def command(kind, features, out, target, pipeline_file, leaky_random_split, fit_
 
     cluster = joblib_backend(backend, scheduler)  # checked before the (long) load and fit
 
-    with cluster:
+    with cluster, cli_wording(FLAGS):
         result = train(list(features) if len(features) > 1 else features[0], kind, out=out,
                        target=target, pipeline=pipeline_file, leaky_split=leaky_random_split,
                        seed=seed, n_jobs=jobs, epochs=epochs, frames=frames, fit_all=fit_all)

@@ -80,7 +80,7 @@ class PredictResult:
 def _check_kind(kind, spec: PipelineSpec, pipeline):
     if pipeline is not None and kind is not None and kind not in (spec.name, spec.classifier.kind):
         raise ConfigError(
-            f"KIND {kind!r} does not match --pipeline {spec.source} (name {spec.name!r}, "
+            f"{kind!r} does not match the pipeline spec {spec.source} (name {spec.name!r}, "
             f"classifier kind {spec.classifier.kind!r})"
         )
 

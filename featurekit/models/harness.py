@@ -173,7 +173,7 @@ def load_tables(sources, prepare=None) -> pd.DataFrame:
 def label_column(table, column) -> pd.Series:
     """The column of true labels, checked: present (else a hint at ``label``), no missing value."""
     if column not in table.columns:
-        hint = (" (this table has a 'label' column: use --target label / target='label')"
+        hint = (" (this table has a 'label' column: use target='label')"
                 if "label" in table.columns and column != "label" else "")
         raise ConfigError(f"the feature table has no target column {column!r}{hint}")
     y = table[column]
@@ -325,8 +325,8 @@ def run_training(kind, features, *, out=None, target: str = "instrument_family_s
     """
     n_jobs = resolve_n_jobs(n_jobs)
     if fit_all and leaky_split:
-        raise ConfigError("fit_all fits on every row, so there is no split to make leaky: "
-                          "drop leaky_split (--leaky-random-split)")
+        raise ConfigError("fit_all=True fits on every row, so there is no split to make leaky: "
+                          "drop leaky_split=True")
     kind.check()
     if out is not None:
         check_model_dir(out)  # fail before the (long) fit

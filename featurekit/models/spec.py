@@ -197,7 +197,7 @@ def _str_list(where, table, section, key, allowed=None):
             _fail(where, f"'{section}.{key}' must be a list of strings, got {v!r}")
         if allowed is not None and v not in allowed:
             _fail(where, f"'{section}.{key}' has unknown value {v!r}{_suggest(v, allowed)}; "
-                         f"choose from {', '.join(sorted(allowed))}")
+                         f"choose from {', '.join(sorted(set(allowed)))}")
     return tuple(values)
 
 
@@ -373,7 +373,7 @@ def load_spec(name_or_path) -> PipelineSpec:
         if text_name not in names:
             raise ConfigError(
                 f"unknown pipeline {text_name!r}{_suggest(text_name, names)}; choose one of "
-                f"{', '.join(names)} or pass --pipeline FILE.toml"
+                f"{', '.join(names)} or the path of a pipeline TOML file"
             )
         text = _packaged().joinpath(f"{text_name}.toml").read_text(encoding="utf-8")
         source = f"{text_name}.toml"
@@ -394,6 +394,13 @@ def _short(names, n=3):
     names = list(names)
     more = f" and {len(names) - n} more" if len(names) > n else ""
     return ", ".join(names[:n]) + more
+
+
+def _preset_pairs(name):
+    """The (feature, statistic) pairs preset ``name`` computes."""
+    from ..features.catalogue import PRESETS
+
+    return {(f, s) for f, stats in PRESETS[name].items() for s in stats}
 
 
 def select_columns(spec: PipelineSpec, columns) -> list[str]:
@@ -426,14 +433,16 @@ def select_columns(spec: PipelineSpec, columns) -> list[str]:
     present_pairs = {(p.feature, p.statistic) for _, p in parsed}
 
     if sel.preset is not None:
-        wanted = {(f, s) for f, stats in PRESETS[sel.preset].items() for s in stats}
+        wanted = _preset_pairs(sel.preset)
+        mfcc_limit = sel.n_mfcc or PRESET_MFCC[sel.preset]
         missing = sorted(f"{f}__{s}" for f, s in wanted - present_pairs)
         if missing:
+            larger = [p for p in PRESETS if p != sel.preset and wanted <= _preset_pairs(p)
+                      and PRESET_MFCC[p] >= mfcc_limit]
             raise ConfigError(
                 f"{where}: the table lacks features of preset {sel.preset!r}: {_short(missing)}; "
-                f"extract with --preset {sel.preset} (or full)"
+                f"extract with {' or '.join(f'--preset {p}' for p in [sel.preset, *larger])}"
             )
-        mfcc_limit = sel.n_mfcc or PRESET_MFCC[sel.preset]
         keep = [(c, p) for c, p in parsed if (p.feature, p.statistic) in wanted]
     else:
         mfcc_limit = sel.n_mfcc

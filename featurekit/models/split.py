@@ -103,7 +103,7 @@ def group_column(table: pd.DataFrame) -> str:
             return col
     raise ConfigError(
         "the table has no group/instrument_str/instrument column, so an instrument-disjoint "
-        "split is impossible (pass leaky_split=True / --leaky-random-split to accept a leaky one)"
+        "split is impossible (pass leaky_split=True to accept a leaky one)"
     )
 
 
@@ -251,9 +251,10 @@ def plan_split(table: pd.DataFrame, y, *, leaky: bool = False, seed: int = 0) ->
     n_groups = len(np.unique(groups))
     if n_groups < 2:
         raise ConfigError(
-            f"the table has one split and {n_groups} {unit}: a {grouping['disjoint']} "
+            f"the table has one split and {n_groups} {unit}: "
+            f"{'an' if grouping['disjoint'][0] in 'aeiou' else 'a'} {grouping['disjoint']} "
             f"evaluation needs >= 2 {unit}s (a leaky random split is possible with "
-            f"--leaky-random-split)"
+            f"leaky_split=True)"
         )
     k = min(MAX_FOLDS, n_groups)
     folds = list(GroupKFold(n_splits=k).split(np.zeros(n), y, groups))
