@@ -68,24 +68,13 @@ DEV = next((p / "shared" / "nsynth-test-dev" for p in (ROOT.parent, ROOT.parent.
 KINDS = ("mfcc40-rf", "rf", "extratrees", "ensemble", "hgb", "logreg", "svm")
 
 
-def default_soundfonts() -> list[Path]:
-    """Every .sf2 installed (each real file once); pretty_midi's TimGM6mb only when no
-    system TimGM6mb.sf2 is installed.
-
-    The lossy .sf3 files (MuseScore_General, FluidR3Mono) are re-encodings of
-    FluidR3's samples: measured, adding them did not help (README)."""
-    found = [p for p in fk.synth.find_soundfonts() if p.suffix.lower() == ".sf2"]
-    system = {p.name for p in found if p.parent.name != "pretty_midi"}
-    return [p for p in found if p.parent.name != "pretty_midi" or p.name not in system]
-
-
 def render(work: Path, args) -> Path:
     out = work / "renders"
     if not (out / "synth_instruments.csv").exists():
         kwargs = {}
         if args.augment is not None:
             kwargs["augment"] = args.augment
-        result = fk.synth.render_corpus(default_soundfonts(), out, velocities=args.velocities,
+        result = fk.synth.render_corpus(None, out, velocities=args.velocities,
                                         pitch_step=args.pitch_step, n_jobs=args.jobs,
                                         progress=False, overwrite=True, **kwargs)
         print(result.summary().splitlines()[0], flush=True)

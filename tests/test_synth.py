@@ -449,3 +449,14 @@ def test_cli_n_jobs_is_a_hidden_alias_of_jobs(corpus, tmp_path):
                                    "--n-jobs", "1", "-q"])
     assert res.exit_code == 0, res.output
     assert "--n-jobs" not in CliRunner().invoke(cli, ["synth", "--help"]).output
+
+
+def test_default_soundfonts_are_every_sf2_once_without_sf3(tmp_path):
+    from featurekit.synth import bundled_soundfont, default_soundfonts
+
+    (tmp_path / "A.sf2").write_bytes(b"x")
+    (tmp_path / "B.sf3").write_bytes(b"y")
+    (tmp_path / "link.sf2").symlink_to(tmp_path / "A.sf2")
+    assert default_soundfonts([tmp_path]) == [tmp_path / "A.sf2", bundled_soundfont()]
+    (tmp_path / "TimGM6mb.sf2").write_bytes(b"z")  # a system copy replaces pretty_midi's
+    assert default_soundfonts([tmp_path]) == [tmp_path / "A.sf2", tmp_path / "TimGM6mb.sf2"]

@@ -26,7 +26,8 @@ def _ints(option: str, text: str | None) -> list[int] | None:
 @click.command("synth")
 @click.option("--soundfont", "-s", "soundfonts", multiple=True,
               metavar="PATH[:SPLIT][:synthetic|:sampled]",
-              help="A General MIDI SoundFont (repeatable). ':train', ':valid' or ':test' puts "
+              help="A General MIDI SoundFont (repeatable; default: every installed .sf2, "
+                   "each real file once, see --list-soundfonts). ':train', ':valid' or ':test' puts "
                    "all its instruments in that split; ':synthetic' labels all of them "
                    "synthetic (automatic for OPL/FM in the file name; ':sampled' turns that "
                    "off). 'bundled' is pretty_midi's TimGM6mb.sf2.")
@@ -114,8 +115,12 @@ def command(soundfonts, out, velocities, pitch_step, programs, max_per_family, t
             tags += ["synthetic"] if synth.SoundFontSpec(path).is_synthetic else []
             click.echo(f"{path}  ({', '.join(tags)})")
         return
-    if not soundfonts or out is None:
-        raise click.UsageError("give --soundfont and --out (or --list-soundfonts)")
+    if out is None:
+        raise click.UsageError("give --out (or --list-soundfonts)")
+    if not soundfonts:
+        soundfonts = [str(p) for p in synth.default_soundfonts()]
+        click.echo(f"SoundFonts (every installed .sf2; give --soundfont to choose): "
+                   f"{', '.join(soundfonts)}", err=True)
     with echo_warnings(), cli_wording({"overwrite=True": "--overwrite"}):
         result = synth.render_corpus(
             soundfonts, out, velocities=_ints("--velocities", velocities), pitch_step=pitch_step,

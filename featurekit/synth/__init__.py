@@ -21,10 +21,10 @@ from .corpus import DEFAULT_VELOCITIES, SynthResult, render_corpus
 from .gm import FAMILIES, QUALITIES, SOURCES, SPLITS, load_gm_table
 from .render import HOLD_S, RELEASE_S, SAMPLE_RATE, MissingRendererError
 from .similarity import Similarity, probe_waveforms, soundfont_similarity
-from .soundfonts import SEARCH_DIRS, SoundFontSpec, bundled_soundfont, find_soundfonts
+from .soundfonts import SEARCH_DIRS, SoundFontSpec, bundled_soundfont, default_soundfonts, find_soundfonts
 
 __all__ = [
-    "render_corpus", "SynthResult", "SoundFontSpec", "find_soundfonts", "bundled_soundfont",
+    "render_corpus", "SynthResult", "SoundFontSpec", "find_soundfonts", "default_soundfonts", "bundled_soundfont",
     "load_gm_table", "MissingRendererError", "FAMILIES", "SOURCES", "QUALITIES", "SPLITS",
     "SAMPLE_RATE", "HOLD_S", "RELEASE_S", "DEFAULT_VELOCITIES", "SEARCH_DIRS",
     "probe_waveforms", "soundfont_similarity", "Similarity",

@@ -22,7 +22,7 @@ from ..errors import ConfigError, CorpusError, OutputError
 from ..fileio import MARKER, atomic_path, mark_output, read_marker, write_text_atomic
 from . import render, similarity
 from .gm import FAMILIES, GM_TABLE, QUALITIES, SOURCES, SPLITS, load_gm_table
-from .soundfonts import SoundFontSpec, check_distinct
+from .soundfonts import SoundFontSpec, check_distinct, default_soundfonts
 
 #: NSynth's five velocities.
 DEFAULT_VELOCITIES = (25, 50, 75, 100, 127)
@@ -95,8 +95,9 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
 
     Parameters
     ----------
-    soundfonts : str, Path, SoundFontSpec or a sequence of them
-        SoundFonts, each ``PATH[:SPLIT][:synthetic|:sampled]``: ``:train``,
+    soundfonts : str, Path, SoundFontSpec, a sequence of them, or None
+        ``None``: :func:`~featurekit.synth.soundfonts.default_soundfonts`
+        (every installed ``.sf2``, each real file once).  Otherwise SoundFonts, each ``PATH[:SPLIT][:synthetic|:sampled]``: ``:train``,
         ``:valid`` or ``:test`` puts all its instruments in that split;
         ``:synthetic`` labels all its instruments ``synthetic`` (detected from
         ``opl``/``fm`` in the file name unless ``:sampled``).  ``bundled`` is
@@ -180,6 +181,8 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
     started = time.perf_counter()
     velocities = _check_args(velocities, pitch_step, test_fraction, valid_fraction, n_jobs,
                              max_instruments_per_family)
+    if soundfonts is None:
+        soundfonts = default_soundfonts()
     if isinstance(soundfonts, (str, Path, SoundFontSpec)):
         soundfonts = [soundfonts]
     specs = sorted((SoundFontSpec.parse(s) for s in soundfonts), key=lambda s: s.key)

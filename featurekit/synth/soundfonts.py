@@ -67,6 +67,28 @@ def find_soundfonts(dirs=SEARCH_DIRS) -> list[Path]:
     return sorted(found, key=candidates.index)
 
 
+
+def default_soundfonts(dirs=SEARCH_DIRS) -> list[Path]:
+    """The SoundFonts ``featurekit synth`` renders when none is given.
+
+    Every installed ``.sf2``, each real file once (:func:`find_soundfonts`);
+    pretty_midi's bundled TimGM6mb only when no system ``TimGM6mb.sf2`` is
+    installed.  The lossy ``.sf3`` files (MuseScore_General, FluidR3Mono) are
+    left out: they re-encode FluidR3's samples, and adding them did not help
+    on real recordings (measured, README "Recognition on real recordings").
+    On Debian with the five SoundFont packages that is three independent
+    recording chains: FluidR3 (+ MuseScore_General), TimGM6mb (+ sf_GMbank)
+    and OPL-3 FM.
+
+    Returns
+    -------
+    list of Path
+        Possibly only the bundled TimGM6mb (always present with pretty_midi).
+    """
+    found = [p for p in find_soundfonts(dirs) if p.suffix.lower() == ".sf2"]
+    system = {p.name for p in found if p.parent.name != "pretty_midi"}
+    return [p for p in found if p.parent.name != "pretty_midi" or p.name not in system]
+
 @dataclass(frozen=True)
 class SoundFontSpec:
     """One SoundFont and how its instruments are labelled and split.
