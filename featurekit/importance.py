@@ -260,7 +260,7 @@ def importances(model, table=None, method: str = "permutation", *, n_repeats: in
 
     if table is None:
         raise ConfigError(f"method {method!r} needs a feature table to permute "
-                          f"(--features DIR / features=...)")
+                          f"(pass features=DIR, a table holding the model's held-out notes)")
     table = load_table(table)
     y = target_labels(table, model.target)
     names, fams, sets = _column_sets(model.feature_columns,

@@ -129,8 +129,8 @@ def _importance_blocks(model, frames, top):
         blocks.append(("p", "No importances: they explain models of feature columns, and this "
                             "model reads time-frequency frames."))
     elif not frames:
-        blocks.append(("p", "No importances: pass --features (features=...) for permutation "
-                            "importances on held-out notes (MDI needs a tree model)."))
+        blocks.append(("p", "No importances: give a feature table of held-out notes (featurekit report "
+                            "--features DIR) for permutation importances (MDI needs a tree model)."))
     by_method = {df.attrs["importance"]["method"]: df for df in frames}
     families = by_method.get("group-permutation")
     for df in frames:

@@ -287,7 +287,7 @@ def check_manifest(out, manifest: dict) -> None:
             diff = _describe_diff(old.get(key) or {}, manifest.get(key) or {})
             raise ConfigError(
                 f"{out} was extracted with a different {key} ({diff}); "
-                "use another --out directory or delete it"
+                "write to another output directory (featurekit never deletes a table)"
             )
 
 

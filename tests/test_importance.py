@@ -551,3 +551,10 @@ def test_limit_rows_keeps_everything_under_the_cap():
 
     folds = [Fold(np.arange(10))]
     assert limit_rows(folds, 20, seed=0) == (folds, "")
+
+
+def test_cli_names_the_flag_when_a_permutation_needs_features(rf, tmp_path):
+    res = CliRunner().invoke(cli, ["importances", str(rf.path), "--method", "permutation",
+                                   "--out", str(tmp_path / "imp.csv")])
+    assert res.exit_code == 1 and res.stderr.count("\n") == 1
+    assert "--features DIR" in res.stderr and "features=" not in res.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .options import jobs_option
+from .options import cli_wording, jobs_option
 
 
 @click.command("importances")
@@ -75,9 +75,10 @@ def command(model_dir, features, method, out, plot_file, overwrite, top, n_repea
         check_output_file(check_plot_path(plot_file), overwrite=overwrite)
         if per_class:
             raise ConfigError("--plot draws overall importances; drop --per-class to plot")
-    df = importances(model_dir, features, method=method, n_repeats=n_repeats, seed=seed,
-                     n_jobs=n_jobs, scoring=scoring, per_class=per_class,
-                     max_samples=max_samples)
+    with cli_wording({"features=DIR": "--features DIR"}):
+        df = importances(model_dir, features, method=method, n_repeats=n_repeats, seed=seed,
+                         n_jobs=n_jobs, scoring=scoring, per_class=per_class,
+                         max_samples=max_samples)
     write_importances(df, out, overwrite=overwrite)
     if plot_file:
         # The family panel of a single-feature plot: families shuffled together.
