@@ -94,7 +94,7 @@ def test_report_without_features_shows_mdi_for_trees(rf):
 
 def test_report_without_features_of_a_linear_model_says_how_to_get_importances(logreg):
     md = render_report(logreg, fmt="markdown")
-    assert "pass --features" in md and len(data_uris(md)) == 1
+    assert "--features DIR" in md and len(data_uris(md)) == 1
 
 
 def test_report_of_a_leaky_model_warns(table, tmp_path_factory):
