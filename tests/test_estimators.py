@@ -27,11 +27,13 @@ from imblearn.utils.estimator_checks import parametrize_with_checks as imblearn_
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from featurekit.models.resample import AdaptiveSMOTE
+from featurekit.models.scalable_svm import ScalableSVC
 from featurekit.models.transform import PITCH_COLUMN, NoteNormalizer, PitchNormalizer
 
 
 @parametrize_with_checks([NoteNormalizer(), PitchNormalizer(pitch_index=0),
-                          AdaptiveSMOTE(random_state=0)])
+                          AdaptiveSMOTE(random_state=0), ScalableSVC(random_state=0),
+                          ScalableSVC(solver="nystroem", n_components=20, random_state=0)])
 def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
