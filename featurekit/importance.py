@@ -40,6 +40,8 @@ Size
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -318,5 +320,13 @@ def write_importances(df: pd.DataFrame, path, *, overwrite: bool = False):
         if path.suffix.lower() == ".csv":
             df.to_csv(tmp, index=False)
         else:
-            df.to_parquet(tmp, index=False)
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            # df.attrs under pandas' own key (restored by pandas >= 2.1 on read),
+            # written explicitly so every supported pandas leaves featurekit's mark.
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            meta = dict(table.schema.metadata or {})
+            meta[b"PANDAS_ATTRS"] = json.dumps(df.attrs, default=str).encode()
+            pq.write_table(table.replace_schema_metadata(meta), tmp)
     return path
