@@ -103,7 +103,7 @@ def test_readme_and_demo_help_give_the_same_measured_time():
     readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
     helptext = " ".join(CliRunner().invoke(cli, ["demo", "--help"]).output.split())
     assert "about 30 s" not in readme and "a minute or two" not in helptext
-    assert "about a minute" in readme.lower() and "about a minute" in helptext.lower()
+    assert "about 20 s" in readme.lower() and "about 20 s" in helptext.lower()
     assert "64 s and 83 s" in readme and "64 s and 83 s" in helptext
 
 

@@ -26,8 +26,8 @@ def command(out, soundfonts, pitch_step, jobs, seed, quiet):
     installed (TimGM6mb, via pretty_midi), whole instruments dealt to train or
     test; extracts the default features; trains a random forest with SMOTE;
     prints honest, instrument-disjoint test metrics and the feature families
-    that matter most.  About a minute of work on 2 cores (64 s and 83 s
-    measured on 2026-12-01 on a 2-core machine shared with other jobs).
+    that matter most.  About 20 s of work on an idle 2-core machine (20 s
+    measured on 2026-12-01; 64 s and 83 s on one shared with other jobs).
 
     \b
     Output (DIR = --out): DIR/corpus/, DIR/features/, DIR/model-rf/ and
