@@ -224,7 +224,7 @@ def measure(corpus: Path, work: Path, n: int, jobs: int, kill: bool, seed: int) 
     if first["rc"] != 0:
         print(first["output"])
     ws = first["workers_sys"] / max(1e-9, first["workers_user"] + first["workers_sys"])
-    print(f"  extract: {first['wall']:.0f} s wall (machine shared), "
+    print(f"  extract: {first['wall']:.0f} s wall, "
           f"{1000 * first['cpu'] / n:.2f} CPU-ms/note ({first['cpu']:.0f} s user+sys of the tree), "
           f"workers' sys {first['workers_sys']:.0f} s of {first['workers_user'] + first['workers_sys']:.0f} s "
           f"({100 * ws:.0f} %), peak tree RSS {first['peak_rss'] / 2**20:.0f} MiB "
@@ -256,7 +256,7 @@ def measure(corpus: Path, work: Path, n: int, jobs: int, kill: bool, seed: int) 
     load = subprocess.run([sys.executable, "-c", LOAD_SNIPPET.format(out=str(out))],
                           capture_output=True, text=True)
     lr = json.loads(load.stdout.strip().splitlines()[-1])
-    print(f"  load_features: {lr['load_s']:.1f} s wall (machine shared), {lr['load_cpu_s']:.1f} s CPU, "
+    print(f"  load_features: {lr["load_s"]:.1f} s wall, {lr['load_cpu_s']:.1f} s CPU, "
           f"{lr['rows']:,} x {lr['cols']} ({lr['frame_mib']:.0f} MiB as a DataFrame), "
           f"peak RSS {lr['peak_rss_mib']:.0f} MiB (import featurekit {lr['import_s']:.1f} s)", flush=True)
     print(f"  readers: {readers(out)}", flush=True)
@@ -296,7 +296,9 @@ def main(argv=None):
                         "--out", str(base), "--pitch-step", "4", "--velocities", "75,127", "-q"],
                        check=True)
         (base / ".complete").write_text("1")
-    print(f"machine: {os.cpu_count()} cores; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} before the run "
+          f"(other work inflates wall times; CPU per note is the steadier figure); "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     results = []
     for n in sizes:
         print(f"{n:,} notes:", flush=True)

@@ -131,6 +131,31 @@ def audio_duration(path) -> float:
     return info.frames / info.samplerate
 
 
+def prefetch(paths) -> None:
+    """Ask the kernel to start reading ``paths`` into the page cache, without waiting.
+
+    Extraction calls it for the next batch of notes before computing the
+    current one, so decoding a corpus larger than memory (NSynth: 39 GB)
+    overlaps disk reads with computation.  A no-op where
+    ``os.posix_fadvise`` does not exist; files that cannot be opened are
+    skipped (reading them reports the error).
+    """
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is None:
+        return
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except (OSError, TypeError, ValueError):
+            continue
+        try:
+            advise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+
 def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None) -> Clip:
     """Decode ``path`` to a mono float32 clip of ``n_samples`` at ``sample_rate``.
 

@@ -22,14 +22,15 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from . import table
-from .audio import read_clip
+from .audio import prefetch, read_clip
 from .config import ExtractionConfig
 from .corpus import read_corpus
 from .segments import check_segment_args
 from .distributed import joblib_backend, worker_count
 from .errors import AudioError, ConfigError, OutputError
+from .fileio import MODEL_META_FILE
 from .features.analysis import AnalysisPlan
-from .features.engine import compute_features, feature_names
+from .features.engine import BATCH_SIZE, compute_features, feature_names
 
 #: Notes per chunk (one task, one shard): ~0.5 s of work, ~20 MB of audio.
 CHUNK_SIZE = 256
@@ -217,8 +218,30 @@ def process_chunk(records: pd.DataFrame, plan: AnalysisPlan, out, shard_name: st
     out = Path(out)
     records = pd.DataFrame(records).reset_index(drop=True)
     starts = records["start"].tolist() if "start" in records else None  # segmented corpus
-    ok, y, padded, notes, errors = _read_notes(records["path"].tolist(), plan.config, starts)
-    x, frames, kept = _features_or_errors(y, plan, errors, ok)
+    paths = records["path"].tolist()
+    # Decode and compute BATCH_SIZE notes at a time: the clip array (8 MiB)
+    # stays below glibc's mmap threshold, so it is reused from the heap
+    # instead of page-faulted in fresh for every chunk (a 256-note array is
+    # 64 MiB), and a worker never holds a whole chunk of audio.
+    ok, padded, notes, errors, xs, mats, kept = [], [], [], {}, [], [], []
+    prefetch(paths[:BATCH_SIZE])
+    for lo in range(0, len(paths), BATCH_SIZE):
+        prefetch(paths[lo + BATCH_SIZE : lo + 2 * BATCH_SIZE])  # read while this batch computes
+        b_ok, y, b_padded, b_notes, b_errors = _read_notes(
+            paths[lo : lo + BATCH_SIZE], plan.config,
+            None if starts is None else starts[lo : lo + BATCH_SIZE])
+        b_x, b_frames, b_kept = _features_or_errors(y, plan, b_errors, b_ok)
+        ok += [lo + i for i in b_ok]
+        padded += b_padded
+        notes += b_notes
+        errors.update({lo + i: msg for i, msg in b_errors.items()})
+        xs.append(b_x)
+        mats.append(b_frames)
+        kept += [lo + i for i in b_kept]
+    x = np.concatenate(xs) if xs else np.zeros((0, len(feature_names(plan))), np.float32)
+    frames = None
+    if plan.config.frames is not None and mats:
+        frames = np.concatenate(mats)
     pos = {i: j for j, i in enumerate(ok)}
     if kept and frames is not None:  # first: the feature shard marks the notes done
         from .frames import write_frames
@@ -314,11 +337,9 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
         raise ConfigError(f"chunk_size must be >= 1, got {chunk_size!r}")
     runner = joblib_backend(backend, scheduler, n_workers=n_jobs)
     out = Path(out).expanduser()
-    from .models.artifact import META_FILE  # lazy: models imports this module
-
-    if (out / META_FILE).is_file():
+    if (out / MODEL_META_FILE).is_file():
         raise OutputError(f"refusing to write a feature table into {out}: it is a featurekit "
-                          f"model directory (it holds {META_FILE}); choose another output directory")
+                          f"model directory (it holds {MODEL_META_FILE}); choose another output directory")
     # Nothing to do? A finished run left a done record; if the corpus listing
     # and the table's files are unchanged since, answer without listing.
     key = {"config": config.identity(), "corpus": str(Path(corpus).expanduser().resolve()),
@@ -364,12 +385,10 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
     if problems:
         fail = pd.DataFrame(problems, columns=table.FAILURE_COLUMNS)
         table.write_shard(fail, out / table.FAILURES_DIR / _shard_name(fail["note_id"]), shard_meta)
-    notes = listing.notes
-    del listing
-    todo = np.flatnonzero(~notes["note_id"].isin(done).to_numpy())
-    result = ExtractResult(out=out, n_listed=len(notes), n_skipped=len(notes) - len(todo),
+    todo = np.flatnonzero(~listing.isin(done))
+    result = ExtractResult(out=out, n_listed=len(listing), n_skipped=len(listing) - len(todo),
                            n_failed_run=len(problems))
-    del done
+    del done, done_set
     n_chunks = -(-len(todo) // chunk_size)
     # Workers may run on other machines: give them absolute paths (corpus readers
     # resolve record paths) and plain data (see process_chunk).  Chunks are cut
@@ -378,7 +397,7 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
 
     def tasks():
         for lo in range(0, len(todo), chunk_size):
-            c = notes.iloc[todo[lo : lo + chunk_size]]
+            c = listing.take(todo[lo : lo + chunk_size])
             yield delayed(process_chunk)(c.to_dict("series"), plan, shared_out,
                                          _shard_name(c["note_id"]), shard_meta)
 
@@ -396,7 +415,7 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
                         bar.set_postfix(failed=result.n_failed_run, refresh=False)
     finally:
         bar.close()
-    del notes, todo
+    del listing, todo
     # One run, one table: merge the chunks' shards into a few large files
     # (frames shards keep the feature shards' names, so a table with frames stays as written).
     if config.frames is None:
@@ -404,7 +423,7 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
     table.compact(out / table.FAILURES_DIR)
     result.failures = table.load_failures(out)
     result.n_failures = len(result.failures)
-    result.n_rows = len(table.done_note_ids(out)) - result.n_failures
+    result.n_rows = table.count_rows(out)
     if stamp is not None:
         table.write_done_record(out, {"key": key, "listing": stamp, "n_listed": result.n_listed,
                                       "n_rows": result.n_rows, "n_failures": result.n_failures})

@@ -39,6 +39,10 @@ __all__ = [
 #: Name of the owner marker featurekit leaves in every directory it may later replace.
 MARKER = ".featurekit-output.json"
 
+#: The file that makes a directory a featurekit model (:mod:`featurekit.models.artifact`);
+#: here, so that extraction can refuse a model directory without importing the models.
+MODEL_META_FILE = "model.json"
+
 
 def _file_mode(path: Path) -> int:
     """The mode a new ``path`` would get from ``open`` (mkstemp's is 0600), or its own."""

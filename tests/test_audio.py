@@ -133,3 +133,12 @@ def test_audio_duration_of_a_flac_file(tmp_path):
 
     sf.write(tmp_path / "a.flac", tone()[:24000], SR)
     assert audio_duration(tmp_path / "a.flac") == pytest.approx(1.5)
+
+
+def test_prefetch_skips_what_it_cannot_open_and_changes_nothing(tmp_path):
+    from featurekit.audio import prefetch
+
+    f = tmp_path / "a.wav"
+    f.write_bytes(b"RIFF")
+    prefetch([str(f), str(tmp_path / "missing.wav"), str(tmp_path), "x.tfrecord#12"])
+    assert f.read_bytes() == b"RIFF"

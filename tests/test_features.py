@@ -425,3 +425,17 @@ def test_harmonic_energy_ratio_of_a_sine_in_white_noise(plan, sigma):
     got = features(y.astype(np.float32), plan)["harmonic_energy_ratio__value__00"]
     assert got == pytest.approx(3 * (p + 10 * s) / (1.5 * p + 513 * s), rel=0.05)
     assert features(sine(500), plan)["harmonic_energy_ratio__value__00"] == pytest.approx(1.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), n_bins=st.integers(1, 80), block=st.integers(1, 40),
+       roll=st.sampled_from([0.5, 0.85, 0.99, 1.0]))
+def test_blocked_rolloff_is_the_first_bin_reaching_the_share(data, n_bins, block, roll):
+    from featurekit.features.spectral import rolloff_bins
+
+    # small integers: every partial sum is exact in float32, so both agree bit for bit
+    mag = np.array(data.draw(st.lists(st.lists(st.integers(0, 9), min_size=n_bins, max_size=n_bins),
+                                      min_size=1, max_size=4)), dtype=np.float32)
+    cum = np.cumsum(mag, axis=-1)
+    expected = np.argmax(cum >= np.float32(roll) * cum[..., -1:], axis=-1)
+    assert (rolloff_bins(mag, roll, block) == expected).all()

@@ -21,7 +21,8 @@ import json
 import os
 from pathlib import Path
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import CorpusError
 from ..schema import DEFAULT_LIBRARY, NSYNTH_COLUMNS
@@ -55,6 +56,33 @@ def _note_files(folder: Path) -> dict[str, list[str]]:
     return found
 
 
+class _AudioNames:
+    """Which NSynth audio files a folder holds, for looking notes up by stem.
+
+    Holds a set of the file names (not a dict of lists: 289,205 names in
+    one NSynth split); endings in other cases (``.WAV``) are the exception.
+    """
+
+    def __init__(self, folder: Path):
+        try:
+            self.names = set(os.listdir(folder))
+        except OSError:
+            self.names = set()
+        self.other_case: dict[str, list[str]] = {}
+        for name in sorted(self.names):
+            stem, ext = os.path.splitext(name)
+            if ext not in NSYNTH_AUDIO_EXTENSIONS and ext.lower() in NSYNTH_AUDIO_EXTENSIONS \
+                    and not name.startswith("."):
+                self.other_case.setdefault(stem, []).append(name)
+
+    def get(self, stem: str) -> list[str]:
+        """File names of note ``stem`` (sorted, as ``_note_files`` lists them)."""
+        found = [n for n in (stem + ext for ext in NSYNTH_AUDIO_EXTENSIONS) if n in self.names]
+        if self.other_case:
+            found += self.other_case.get(stem, [])
+        return sorted(found) if len(found) > 1 else found
+
+
 def _both_formats(files: list[str]) -> str:
     return (f"both {' and '.join(files)} exist for one note; keep one of them "
             "(featurekit does not guess which)")
@@ -67,52 +95,189 @@ def _library(ex: dict) -> str:
     return str(value).strip()
 
 
-def _read_examples(split_dir: Path, root: Path, problems: list) -> list[dict]:
-    """Rows of one NSynth split directory (``examples.json`` + ``audio/``)."""
+def iter_json_object(path, chunk_chars: int = 1 << 20):
+    """Yield the ``(key, value)`` pairs of the JSON object in file ``path``, one at a time.
+
+    NSynth's train ``examples.json`` is 120 MB holding 289,205 entries;
+    ``json.load`` would build all of them at once (~800 MB of Python objects).
+    This reads ``chunk_chars`` characters at a time and decodes entry by
+    entry, so memory holds one chunk and one entry.  A key that occurs twice
+    is yielded twice.
+
+    Raises
+    ------
+    ValueError
+        The file is not one JSON object (``json.JSONDecodeError`` is one).
+    OSError
+        It cannot be read.
+    """
+    decoder = json.JSONDecoder()
+    with open(path, encoding="utf-8") as fh:
+        buf, pos, eof = "", 0, False
+
+        def more() -> bool:
+            nonlocal buf, pos, eof
+            if eof:
+                return False
+            data = fh.read(chunk_chars)
+            eof = not data
+            buf, pos = buf[pos:] + data, 0
+            return not eof
+
+        def skip_ws() -> None:
+            nonlocal pos
+            while True:
+                while pos < len(buf) and buf[pos] in " \t\n\r":
+                    pos += 1
+                if pos < len(buf) or not more():
+                    return
+
+        def expect(chars: str) -> str:
+            skip_ws()
+            if pos >= len(buf) or buf[pos] not in chars:
+                found = repr(buf[pos]) if pos < len(buf) else "end of file"
+                raise ValueError(f"expected {' or '.join(map(repr, chars))}, found {found}")
+            return buf[pos]
+
+        def value():
+            nonlocal pos
+            skip_ws()
+            while True:
+                try:
+                    obj, end = decoder.raw_decode(buf, pos)
+                except json.JSONDecodeError:
+                    if more():
+                        continue
+                    raise
+                if not eof and isinstance(obj, (int, float)) \
+                        and all(c in "0123456789.eE+-" for c in buf[end:]):
+                    more()  # the number may go on in the next chunk ("0" of "0.5")
+                    continue
+                pos = end
+                return obj
+
+        more()
+        expect("{")
+        pos += 1
+        if expect('}"') == "}":
+            return
+        while True:
+            key = value()
+            expect(":")
+            pos += 1
+            yield key, value()
+            sep = expect(",}")
+            pos += 1
+            if sep == "}":
+                return
+            expect('"')
+
+
+#: Arrow types of a listing as the NSynth reader holds it: repeated strings
+#: dictionary-encoded, small integers narrow, no ``path`` (it is
+#: ``root/note_id``).  :meth:`Corpus.take` and :attr:`Corpus.notes` give the
+#: schema's types (:data:`featurekit.schema.ARROW_TYPES`) back.
+_LISTING_TYPES = {
+    "note_id": pa.string(), "split": pa.dictionary(pa.int32(), pa.string()),
+    "note_str": pa.string(), "library": pa.dictionary(pa.int32(), pa.string()),
+    "instrument": pa.int64(), "instrument_str": pa.dictionary(pa.int32(), pa.string()),
+    "instrument_family": pa.int16(), "instrument_family_str": pa.dictionary(pa.int32(), pa.string()),
+    "instrument_source": pa.int16(), "instrument_source_str": pa.dictionary(pa.int32(), pa.string()),
+    "pitch": pa.int16(), "velocity": pa.int16(), "qualities": pa.list_(pa.int8()),
+    "qualities_str": pa.list_(pa.string()),
+}
+_LISTING_COLUMNS = [c for c in NSYNTH_COLUMNS if c != "path"]
+_BATCH_ROWS = 8192
+
+
+class _Rows:
+    """Rows appended one by one, kept as Arrow record batches of :data:`_BATCH_ROWS`."""
+
+    def __init__(self):
+        self.batches: list = []
+        self.cols: dict = {c: [] for c in _LISTING_COLUMNS}
+
+    def append(self, row: dict) -> None:
+        for c, values in self.cols.items():
+            values.append(row[c])
+        if len(self.cols["note_id"]) >= _BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.cols["note_id"]:
+            arrays = []
+            for c in _LISTING_COLUMNS:
+                typ = _LISTING_TYPES[c]
+                if pa.types.is_dictionary(typ):
+                    arrays.append(pa.array(self.cols[c], pa.string()).dictionary_encode())
+                else:
+                    arrays.append(pa.array(self.cols[c], typ))
+            self.batches.append(pa.RecordBatch.from_arrays(arrays, names=_LISTING_COLUMNS))
+            self.cols = {c: [] for c in _LISTING_COLUMNS}
+
+    def table(self) -> pa.Table:
+        self.flush()
+        schema = pa.schema([(c, _LISTING_TYPES[c]) for c in _LISTING_COLUMNS])
+        if not self.batches:
+            return schema.empty_table()
+        return pa.Table.from_batches(self.batches, schema=schema).unify_dictionaries()
+
+
+def _read_examples(split_dir: Path, root: Path, problems: list) -> pa.Table:
+    """The rows of one NSynth split directory (``examples.json`` + ``audio/``)."""
     split = _split_name(split_dir)
     audio = split_dir / "audio"
     meta_path = split_dir / "examples.json"
+    files = _AudioNames(audio)
+    prefix = relative_id(audio, root) + "/"  # note_id = prefix + file name (relative_id, fast)
+    first = len(problems)
+    rows = _Rows()
     try:
-        with open(meta_path, encoding="utf-8") as fh:
-            examples = json.load(fh)
-        if not isinstance(examples, dict):
-            raise ValueError("top level is not an object keyed by note_str")
+        entries = iter_json_object(meta_path)
+        for key, ex in entries:
+            present = files.get(key)
+            name = present[0] if len(present) == 1 else f"{key}.wav"
+            if len(present) > 1:
+                path = audio / name
+                problems.append((relative_id(path, root), str(path), _both_formats(present)))
+                continue
+            try:
+                row = {
+                    "note_str": str(ex.get("note_str", key)),
+                    "library": _library(ex),
+                    "instrument": int(ex["instrument"]),
+                    "instrument_str": str(ex["instrument_str"]),
+                    "instrument_family": int(ex["instrument_family"]),
+                    "instrument_family_str": str(ex["instrument_family_str"]),
+                    "instrument_source": int(ex["instrument_source"]),
+                    "instrument_source_str": str(ex["instrument_source_str"]),
+                    "pitch": int(ex["pitch"]),
+                    "velocity": int(ex["velocity"]),
+                    "qualities": [int(q) for q in ex.get("qualities", [])],
+                    "qualities_str": [str(q) for q in ex.get("qualities_str", [])],
+                }
+                if not (-(1 << 15) <= row["pitch"] < 1 << 15 and -(1 << 15) <= row["velocity"] < 1 << 15
+                        and all(-128 <= q < 128 for q in row["qualities"])):
+                    raise ValueError("pitch, velocity or a quality out of range")
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                path = audio / name
+                problems.append((relative_id(path, root), str(path),
+                                 f"bad examples.json entry {key!r}: {type(exc).__name__} {exc}"))
+                continue
+            row["note_id"] = prefix + name
+            row["split"] = split
+            rows.append(row)
     except (OSError, ValueError) as exc:
+        # A malformed file is not read in part: its rows so far are dropped
+        # with the problems they raised, and labels come from the file names.
         reason = str(exc).splitlines()[0]
+        del problems[first:]
         problems.append((relative_id(meta_path, root), str(meta_path),
                          f"malformed examples.json ({reason}); labels taken from file names"))
-        return _read_named_files(audio, root, split, problems, recursive=True)
-    files = _note_files(audio)
-    rows = []
-    for key in sorted(examples):
-        ex = examples[key]
-        present = files.get(key, [])
-        path = audio / (present[0] if len(present) == 1 else f"{key}.wav")
-        if len(present) > 1:
-            problems.append((relative_id(path, root), str(path), _both_formats(present)))
-            continue
-        try:
-            row = {
-                "note_str": str(ex.get("note_str", key)),
-                "library": _library(ex),
-                "instrument": int(ex["instrument"]),
-                "instrument_str": str(ex["instrument_str"]),
-                "instrument_family": int(ex["instrument_family"]),
-                "instrument_family_str": str(ex["instrument_family_str"]),
-                "instrument_source": int(ex["instrument_source"]),
-                "instrument_source_str": str(ex["instrument_source_str"]),
-                "pitch": int(ex["pitch"]),
-                "velocity": int(ex["velocity"]),
-                "qualities": [int(q) for q in ex.get("qualities", [])],
-                "qualities_str": [str(q) for q in ex.get("qualities_str", [])],
-            }
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            problems.append((relative_id(path, root), str(path),
-                             f"bad examples.json entry {key!r}: {type(exc).__name__} {exc}"))
-            continue
-        row.update(note_id=relative_id(path, root), split=split, path=str(path))
-        rows.append(row)
-    return rows
+        rows = _Rows()
+        for row in _read_named_files(audio, root, split, problems, recursive=True):
+            rows.append(row)
+    return rows.table()
 
 
 def _read_named_files(folder: Path, root: Path, split: str, problems: list,
@@ -172,22 +337,42 @@ def read_nsynth(root, families=None, sources=None, excluded=()) -> Corpus:
     split_dirs = sorted(d for d in root.glob("nsynth-*") if d.is_dir())
     if split_dirs:
         layout = "nsynth"
-        rows = [r for d in split_dirs for r in _read_examples(d, root, problems)]
+        tables = [_read_examples(d, root, problems) for d in split_dirs]
     elif (root / "examples.json").exists() or (root / "audio").is_dir():
         layout = "nsynth-split"
-        rows = _read_examples(root, root, problems)
+        tables = [_read_examples(root, root, problems)]
     else:
         layout = "nsynth-wavs"
-        rows = _read_named_files(root, root, "all", problems, recursive=True)
-    notes = pd.DataFrame(rows, columns=NSYNTH_COLUMNS)
-    if notes.empty and not problems:
+        rows = _Rows()
+        for row in _read_named_files(root, root, "all", problems, recursive=True):
+            rows.append(row)
+        tables = [rows.table()]
+    notes = pa.concat_tables(tables).unify_dictionaries() if len(tables) > 1 else tables[0]
+    del tables
+    if notes.num_rows == 0 and not problems:
         raise CorpusError(f"no notes found in {root}: {LAYOUT_HELP}")
-    keep = pd.Series(True, index=notes.index)
-    if families is not None:
-        keep &= notes["instrument_family_str"].isin(families)
-    if sources is not None:
-        keep &= notes["instrument_source_str"].isin(sources)
-    if excluded:
-        keep &= ~notes["instrument_source_str"].isin(excluded)
-    notes = notes[keep].drop_duplicates("note_id").reset_index(drop=True)
-    return Corpus(notes=notes, problems=problems, root=root, layout=layout)
+    keep = None
+    for column, names, inside in (("instrument_family_str", families, True),
+                                  ("instrument_source_str", sources, True),
+                                  ("instrument_source_str", excluded or None, False)):
+        if names is not None:
+            hit = pc.is_in(notes.column(column).cast(pa.string()),
+                           value_set=pa.array(sorted(names), pa.string()))
+            hit = hit if inside else pc.invert(hit)
+            keep = hit if keep is None else pc.and_(keep, hit)
+    if keep is not None:
+        notes = notes.filter(keep)
+    # One row per note_id (the first listed), in note_id order: the order a
+    # run's chunks and its compacted table follow, whatever the file order.
+    order = pc.sort_indices(notes, sort_keys=[("note_id", "ascending")])
+    notes = notes.take(order)
+    ids = notes.column("note_id")
+    if notes.num_rows > 1:
+        repeat = pc.equal(ids.slice(1), ids.slice(0, notes.num_rows - 1))
+        if pc.any(repeat).as_py():
+            notes = notes.filter(pa.concat_arrays([pa.array([True]),
+                                                   pc.invert(repeat).combine_chunks()]))
+    # The copies made while sorting are free again: give them back to the
+    # system now rather than holding them through a whole extraction.
+    pa.default_memory_pool().release_unused()
+    return Corpus(notes, problems, root, layout)

@@ -21,14 +21,13 @@ window gives a single padded window, so no readable file silently vanishes.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 
 from ..audio import audio_duration
 from ..errors import AudioError, ConfigError
 from ..schema import SEGMENT_COLUMNS
+from .base import Corpus
 
 __all__ = ["SEGMENT_COLUMNS", "audio_duration", "check_segment_args", "segment_corpus",
            "window_id", "windows"]
@@ -153,4 +152,4 @@ def segment_corpus(corpus, segment_seconds: float, hop_seconds: float | None = N
     rows["note_id"] = [window_id(n, s) for n, s in zip(rows["note_id"], rows["start"])]
     if rows.empty:
         rows = pd.DataFrame(columns=[*notes.columns, *SEGMENT_COLUMNS])
-    return replace(corpus, notes=rows, problems=problems)
+    return Corpus(rows, problems, corpus.root, corpus.layout)

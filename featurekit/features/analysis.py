@@ -49,7 +49,7 @@ class AnalysisPlan:
         Centre frequency (Hz) of each STFT bin.
     mel_fb : ndarray, shape (n_fft // 2 + 1, n_mels), float32
     chroma_fb : ndarray, shape (n_fft // 2 + 1, 12), float32
-    contrast_bands : list of (ndarray, int)
+    contrast_bands : list of (slice, int)
         Bins and quantile count of each spectral-contrast band.
     feature_names : list of str or None
         Column names of the config's preset; ``None`` until
@@ -86,7 +86,10 @@ def _contrast_bands(freqs, sr):
         sel = np.flatnonzero(band)
         if k < CONTRAST_BANDS:
             sel = sel[:-1]
-        bands.append((sel, count))
+        # Bands are runs of consecutive bins: a slice is a view where an
+        # index array copies (sorting a sliced band is ~3x faster).
+        assert (np.diff(sel) == 1).all()
+        bands.append((slice(int(sel[0]), int(sel[-1]) + 1), count))
     return bands
 
 
@@ -164,13 +167,16 @@ class Analysis:
     @cached_property
     def power(self):
         """Power spectrogram ``|X|**2``, shape (B, T, F), float32."""
-        s = self.stft
-        return (s.real * s.real + s.imag * s.imag).astype(np.float32)
+        return np.square(self.magnitude)
 
     @cached_property
     def magnitude(self):
-        """Magnitude spectrogram ``|X|``, shape (B, T, F), float32."""
-        return np.sqrt(self.power)
+        """Magnitude spectrogram ``|X|``, shape (B, T, F), float32.
+
+        ``np.abs`` of the complex STFT, then squared for :attr:`power`: half
+        the time of ``re**2 + im**2`` over the strided halves of a complex array.
+        """
+        return np.abs(self.stft).astype(np.float32, copy=False)
 
     @cached_property
     def magnitude_sum(self):

@@ -67,9 +67,59 @@ def spectral_rolloff(a: Analysis):
         reaches :data:`ROLL_PERCENT` (0.85) of the frame's total, as
         ``librosa.feature.spectral_rolloff(roll_percent=0.85)``.
     """
-    cum = np.cumsum(a.magnitude, axis=-1)
-    idx = np.argmax(cum >= ROLL_PERCENT * cum[..., -1:], axis=-1)
-    return a.plan.freqs[idx][..., None].astype(np.float32)
+    return a.plan.freqs[rolloff_bins(a.magnitude, ROLL_PERCENT)][..., None].astype(np.float32)
+
+
+#: Bins per block of :func:`rolloff_bins`' coarse pass.
+ROLLOFF_BLOCK = 32
+
+
+def rolloff_bins(mag, roll_percent: float, block: int = ROLLOFF_BLOCK):
+    """First bin where the cumulative magnitude reaches ``roll_percent`` of the total.
+
+    Parameters
+    ----------
+    mag : ndarray, shape (..., F), non-negative
+    roll_percent : float in (0, 1]
+    block : int
+        Bins per block of the coarse pass.
+
+    Returns
+    -------
+    ndarray of int, shape (...)
+        ``argmax(cumsum(mag) >= roll_percent * sum(mag))``: 0 for an all-zero row.
+
+    Notes
+    -----
+    A full ``cumsum`` over (B, T, F) costs 15x a sum; this sums blocks of
+    ``block`` bins, finds the block where the threshold is crossed and
+    accumulates inside that one block only (sums differ from a sequential
+    cumsum by float rounding, ~1e-7 of the total).
+    """
+    lead, n_bins = mag.shape[:-1], mag.shape[-1]
+    n_blocks = n_bins // block
+    body = mag[..., : n_blocks * block].reshape(*lead, n_blocks, block)
+    ones = np.zeros((n_blocks * block, n_blocks), mag.dtype)  # block sums as one matmul (BLAS)
+    ones[np.arange(n_blocks * block), np.arange(n_blocks * block) // block] = 1
+    cum_blocks = np.cumsum(mag[..., : n_blocks * block] @ ones, axis=-1)  # (..., n_blocks)
+    before_tail = cum_blocks[..., -1:] if n_blocks else np.zeros((*lead, 1), mag.dtype)
+    tail_cum = before_tail + np.cumsum(mag[..., n_blocks * block:], axis=-1)  # (..., F mod block)
+    total = tail_cum[..., -1:] if tail_cum.shape[-1] else before_tail
+    threshold = roll_percent * total  # (..., 1)
+    k = np.sum(cum_blocks < threshold, axis=-1)  # block holding the crossing; n_blocks: the tail
+    inside = np.minimum(k, max(n_blocks - 1, 0))
+    if n_blocks:
+        base = np.where(inside > 0, np.take_along_axis(
+            cum_blocks, np.maximum(inside - 1, 0)[..., None], axis=-1)[..., 0], 0)
+        cells = np.take_along_axis(body, inside[..., None, None], axis=-2)[..., 0, :]
+        within = base[..., None] + np.cumsum(cells, axis=-1)
+        idx = inside * block + np.argmax(within >= threshold, axis=-1)
+    else:
+        idx = np.zeros(lead, np.intp)
+    if tail_cum.shape[-1]:
+        in_tail = n_blocks * block + np.argmax(tail_cum >= threshold, axis=-1)
+        idx = np.where(k >= n_blocks, in_tail, idx)
+    return idx
 
 
 @register("spectral_flatness", kind="frames", unit="ratio",

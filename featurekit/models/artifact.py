@@ -30,7 +30,8 @@ import pandas as pd
 from .._version import __version__
 from ..config import FEATURE_VERSION, ExtractionConfig
 from ..errors import ModelError
-from ..fileio import check_replaceable, staged_dir, write_bytes_atomic, write_text_atomic
+from ..fileio import (MODEL_META_FILE, check_replaceable, staged_dir, write_bytes_atomic,
+                      write_text_atomic)
 from .inputs import model_input
 from .metrics import METRIC_FILES, plain
 
@@ -57,7 +58,7 @@ TRUSTED_TYPES = (
 )
 
 MODEL_FILE = "model.skops"
-META_FILE = "model.json"
+META_FILE = MODEL_META_FILE
 SPEC_FILE = "pipeline.toml"
 #: Owner-marker kind of a model directory (:mod:`featurekit.fileio`).
 OUTPUT_KIND = "model"
