@@ -16,17 +16,16 @@ linear SVM, :mod:`featurekit.models.scalable_svm`) above 20,000 rows and is
 fitted at full size; the solver used is printed.  ``--svm-rows`` still fits
 it on fewer rows (no extrapolation is printed: a projection would be one).
 
-Measured before the scalable svm and the hgb change (2 cores of a shared 2-core VM, 300,000 rows x 174 default-preset
-columns without chroma, SMOTE to 747,406 rows; "fit" is wall time, which on
-a busy machine exceeds CPU time / cores)::
+Measured 2026-12-01 on the idle 2-core VM (scikit-learn 1.9.1, imbalanced-learn
+0.14.2), ``python benchmarks/train_scale.py --kinds hgb,svm,ensemble,rf,extratrees,logreg``::
 
-    pipeline    fit      of which SMOTE  fit CPU   peak RSS
-    rf          776 s    31 s            1351 s    3.2 GB   (target 900 s / 12 GB: met)
-    extratrees  129 s    32 s             208 s    5.2 GB
-    ensemble    785 s    61 s            1460 s    7.4 GB
-    hgb        1378 s    -               1934 s    3.3 GB   (machine busy: ~970 s on 2 free cores)
-    logreg       36 s    -                 66 s    1.5 GB
-    svm          57 s on 20,000 rows; ~3.5 h extrapolated to 300,000 (O(n^2))
+    pipeline        rows after SMOTE       fit of which SMOTE   fit CPU  peak RSS  note
+    hgb          300,000     747,406   1119.6s          40.2s   2195.5s    3.26GB  MISSED
+    svm          300,000     747,406    206.4s          40.6s    333.5s    9.60GB  met; solver_=nystroem
+    ensemble     300,000     747,406   1180.4s          43.1s   2331.3s    7.35GB  MISSED
+    rf           300,000     747,406   1089.2s          43.1s   2154.0s    3.16GB  MISSED
+    extratrees   300,000     747,406    158.9s          45.0s    305.4s    5.15GB  met
+    logreg       300,000     747,406     51.5s          43.1s     93.0s    1.49GB  met
 
 Usage::
 
