@@ -203,9 +203,9 @@ def compact(directory, *, file_rows: int = COMPACT_FILE_ROWS,
     small = [p for p in _shards(directory) if SHARD_RE.match(p.name)]
     if len(small) < 2:
         return []
-    # Keep only what ordering and grouping need: 1,195 shards' footers (230
-    # columns each) would hold ~100 MB at NSynth scale; their schemas are
-    # nearly always one and the same.
+    # Keep only what ordering and grouping need, not every footer (1,195
+    # shards of ~230 columns at NSynth scale: memory that grows with the
+    # corpus); the shards' schemas are nearly always one and the same.
     info, schemas = [], []
     for p in small:
         m = pq.read_metadata(p)

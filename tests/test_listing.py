@@ -82,3 +82,15 @@ def test_examples_json_broken_halfway_falls_back_to_file_names_only(tmp_path, to
     assert len(corpus.problems) == 1 and "malformed examples.json" in corpus.problems[0][2]
     assert len(corpus) == len(list((split / "audio").glob("*.wav")))
     assert (corpus.notes["instrument"] == -1).all()  # labels from names, none from the half file
+
+
+def test_an_entry_with_an_out_of_range_number_is_one_problem(tmp_path, tone_corpus):
+    split = tmp_path / "c" / "nsynth-train"
+    shutil.copytree(tone_corpus / "nsynth-train", split)
+    examples = json.loads((split / "examples.json").read_text())
+    key = sorted(examples)[0]
+    examples[key]["pitch"] = 10**6
+    (split / "examples.json").write_text(json.dumps(examples))
+    corpus = fk.read_corpus(tmp_path / "c")
+    assert [p[2] for p in corpus.problems] == [f"bad examples.json entry {key!r}: ValueError pitch 1000000 is out of range"]
+    assert len(corpus) == len(examples) - 1

@@ -190,6 +190,16 @@ _LISTING_COLUMNS = [c for c in NSYNTH_COLUMNS if c != "path"]
 _BATCH_ROWS = 8192
 
 
+def _check_ranges(row: dict) -> None:
+    """Raise ValueError if an integer of ``row`` does not fit its :data:`_LISTING_TYPES` type."""
+    for name in ("instrument", "instrument_family", "instrument_source", "pitch", "velocity"):
+        bits = _LISTING_TYPES[name].bit_width
+        if not -(1 << (bits - 1)) <= row[name] < 1 << (bits - 1):
+            raise ValueError(f"{name} {row[name]} is out of range")
+    if any(not -128 <= q < 128 for q in row["qualities"]):
+        raise ValueError(f"a quality in {row['qualities']} is out of range")
+
+
 class _Rows:
     """Rows appended one by one, kept as Arrow record batches of :data:`_BATCH_ROWS`."""
 
@@ -256,9 +266,7 @@ def _read_examples(split_dir: Path, root: Path, problems: list) -> pa.Table:
                     "qualities": [int(q) for q in ex.get("qualities", [])],
                     "qualities_str": [str(q) for q in ex.get("qualities_str", [])],
                 }
-                if not (-(1 << 15) <= row["pitch"] < 1 << 15 and -(1 << 15) <= row["velocity"] < 1 << 15
-                        and all(-128 <= q < 128 for q in row["qualities"])):
-                    raise ValueError("pitch, velocity or a quality out of range")
+                _check_ranges(row)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 path = audio / name
                 problems.append((relative_id(path, root), str(path),
