@@ -19,20 +19,19 @@ Target (issue 13): each method <= 5 minutes on 2 cores.  Wall time is only
 meaningful on an otherwise idle machine; CPU time (user + system, all
 threads) is printed too.
 
-Measured 2026-12-01 (machine shared with six other jobs, load average 12-23 on
-its 2 cores, so wall times are upper bounds; ``--rows 100000``: the 306k-row
-training fit did not fit in the session's time on the shared machine; the held-out
-set, which sets the cost, is NSynth's test size either way, and a model fitted on
-289k rows has trees ~2 levels deeper)::
+Measured 2026-12-01 on the idle 2-core VM, at full size
+(``python benchmarks/importance_scale.py --model-dir DIR``)::
 
-    python benchmarks/importance_scale.py --rows 100000 --model-dir /work/scratch/analysis/rf100k
+    importance_scale: 305,979 synthetic rows x 203 columns (nsynth split: {'train': 288936,
+      'valid': 12889, 'test': 4154}), 2 cores; table built in 3.5 s
+    trained rf in 994.4 s (CPU 1943.8 s), macro-F1 0.997 on 4,154 notes
+    method                 wall      CPU  rows scored  columns
+    group-permutation     33.9s    37.9s        4,154      174   (target <= 300 s: met)
+    permutation          177.8s   318.0s        4,154      174   (target <= 300 s: met)
+    peak RSS 7.60 GB
 
-    100,000 rows (train 83,125 / valid 12,741 / test 4,134), packaged rf (300 trees), 174 columns
-    trained rf in 1006.9 s (CPU 379.1 s), macro-F1 0.994 on 4,134 notes
-    method               wall      CPU  rows scored
-    group-permutation   18.0 s   14.2 s   4,134   (5 families x 5 repeats)   target <= 300 s: met
-    permutation        247.6 s  206.6 s   4,134   (174 columns x 5 repeats)  target <= 300 s: met
-    peak RSS 2.59 GB
+(The synthetic table is easy - macro-F1 0.997 - so these are timings, not
+importances to read.)
 
 Usage::
 
