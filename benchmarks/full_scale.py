@@ -202,6 +202,7 @@ LOAD_SNIPPET = """
 import json, resource, time
 t = time.perf_counter(); c = time.process_time()
 import featurekit as fk
+import featurekit.table  # featurekit imports lazily: time pandas/pyarrow apart
 t1 = time.perf_counter(); c1 = time.process_time()
 df = fk.load_features({out!r})
 r = resource.getrusage(resource.RUSAGE_SELF)
