@@ -32,7 +32,8 @@ from featurekit.models.transform import PITCH_COLUMN, NoteNormalizer, PitchNorma
 
 
 @parametrize_with_checks([NoteNormalizer(), PitchNormalizer(pitch_index=0),
-                          AdaptiveSMOTE(random_state=0), ScalableSVC(random_state=0),
+                          AdaptiveSMOTE(random_state=0), AdaptiveSMOTE(random_state=0, max_samples=50),
+                          ScalableSVC(random_state=0),
                           ScalableSVC(solver="nystroem", n_components=20, random_state=0)])
 def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
@@ -40,6 +41,7 @@ def test_sklearn_estimator_checks(estimator, check):
         check(estimator)
 
 
+# (not with max_samples: imblearn's checks require every class at the majority's count)
 @imblearn_checks([AdaptiveSMOTE(random_state=0)])
 def test_imblearn_sampler_checks(estimator, check):
     with warnings.catch_warnings():

@@ -6,10 +6,12 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from models_helpers import FAST_SPEC, make_table, write_spec
 
 from featurekit.models.pipeline import build_pipeline
-from featurekit.models.resample import AdaptiveSMOTE
+from featurekit.models.resample import AdaptiveSMOTE, class_cap
 from featurekit.models.spec import load_spec, select_columns
 from featurekit.models.transform import PITCH_COLUMN, NoteNormalizer, PitchNormalizer
 
@@ -85,6 +87,47 @@ def test_adaptive_smote_keeps_float32():
     y = np.array(["a"] * 20 + ["b"] * 10)
     X_res, _ = AdaptiveSMOTE(random_state=0).fit_resample(X, y)
     assert X_res.dtype == np.float32
+
+
+def test_smote_budget_balances_the_classes_at_the_cap():
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.array(["bass", "flute", "vocal"]), [600, 120, 30])
+    X = rng.normal(size=(len(y), 3))
+    sm = AdaptiveSMOTE(max_samples=600, random_state=0)
+    _, y_res = sm.fit_resample(X, y)
+    assert sm.cap_ == 200 and Counter(y_res) == {"bass": 200, "flute": 200, "vocal": 200}
+
+
+def test_smote_budget_under_samples_large_classes_to_real_rows_only():
+    X = np.arange(100, dtype=float).reshape(50, 2)
+    y = np.array(["a"] * 40 + ["b"] * 10)
+    X_res, y_res = AdaptiveSMOTE(max_samples=20, random_state=0).fit_resample(X, y)
+    kept_a = X_res[y_res == "a"]
+    assert len(kept_a) == 10 and len(np.unique(kept_a[:, 0])) == 10
+    assert set(kept_a[:, 0]) <= set(X[:40, 0])
+
+
+def test_smote_budget_above_the_balanced_size_changes_nothing():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(40, 3))
+    y = np.array(["a"] * 30 + ["b"] * 10)
+    plain = AdaptiveSMOTE(random_state=0).fit_resample(X, y)
+    capped = AdaptiveSMOTE(max_samples=60, random_state=0)
+    got = capped.fit_resample(X, y)
+    assert capped.cap_ is None
+    np.testing.assert_array_equal(got[0], plain[0])
+    np.testing.assert_array_equal(got[1], plain[1])
+
+
+@given(st.dictionaries(st.sampled_from("abcdefgh"), st.integers(1, 500), min_size=1),
+       st.integers(1, 3000))
+def test_class_cap_is_the_largest_cap_that_fits_the_budget(targets, budget):
+    cap = class_cap(targets, budget)
+    total = lambda c: sum(min(t, c) for t in targets.values())  # noqa: E731
+    if cap is None:
+        assert total(max(targets.values())) <= budget
+    elif cap > 1:
+        assert total(cap) <= budget < total(cap + 1)
 
 
 def test_note_normalizer_is_row_wise(table):

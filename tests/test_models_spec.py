@@ -69,6 +69,12 @@ def test_wrong_type_is_named(tmp_path):
         load_spec(path)
 
 
+def test_smote_budget_must_be_positive(tmp_path):
+    path = write_spec(tmp_path, BASE + "\n[smote]\nmax_samples = 0\n")
+    with pytest.raises(ConfigError, match="'smote.max_samples' must be >= 1, got 0"):
+        load_spec(path)
+
+
 def test_unknown_classifier_kind_is_named(tmp_path):
     path = write_spec(tmp_path, BASE.replace('"rf"', '"forest"'))
     with pytest.raises(ConfigError, match="'classifier.kind' is 'forest'"):

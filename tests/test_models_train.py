@@ -142,6 +142,15 @@ def test_class_weights_replace_smote(table, tmp_path):
     assert "smote" not in result.model.pipeline.named_steps
 
 
+def test_a_reached_smote_budget_is_reported(table, tmp_path):
+    from featurekit.models.metrics import format_metrics
+
+    spec = write_spec(tmp_path, SMALL_RF.replace("[classifier]", "[smote]\nmax_samples = 30\n[classifier]"))
+    result = featurekit.train(table, None, pipeline=spec)
+    assert "max_samples=30: 30 rows, at most 10 per class" in result.metrics["split"]["resampling"]
+    assert "resampling: SMOTE capped at max_samples=30" in format_metrics(result.metrics)
+
+
 def test_search_selects_on_the_valid_split(tmp_path):
     table = make_table(splits=("train", "valid", "test"))
     result = featurekit.train(table, None, pipeline=write_spec(tmp_path, SEARCH))

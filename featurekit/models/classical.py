@@ -74,6 +74,9 @@ class PipelineKind:
         solvers = solvers_of(final)
         if solvers:
             info["solver"] = ", ".join(solvers)
+        resampled = resampling_of(final)
+        if resampled:
+            info["resampling"] = resampled
         return info
 
     def meta(self, final) -> dict:
@@ -85,6 +88,17 @@ class PipelineKind:
 
     def save_extra(self, final):
         return None
+
+
+def resampling_of(pipeline) -> str | None:
+    """What the fitted pipeline's SMOTE step did when its size budget was reached, else None."""
+    smote = getattr(pipeline, "named_steps", {}).get("smote")
+    cap = getattr(smote, "cap_", None)
+    if cap is None:
+        return None
+    total = sum(smote.counts_.values())
+    return (f"SMOTE capped at max_samples={smote.max_samples:,}: {total:,} rows, at most "
+            f"{cap:,} per class (larger classes under-sampled at random)")
 
 
 def solvers_of(pipeline) -> list:

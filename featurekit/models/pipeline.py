@@ -183,7 +183,8 @@ def build_pipeline(spec, columns, *, seed=0, n_jobs=None) -> Pipeline:
     if spec.smote:
         steps.append(("smote", AdaptiveSMOTE(
             sampling_strategy=spec.smote_sampling_strategy,
-            k_neighbors=spec.smote_k_neighbors, random_state=seed)))
+            k_neighbors=spec.smote_k_neighbors, max_samples=spec.smote_max_samples,
+            random_state=seed)))
     steps.append(("classifier", make_classifier(spec.classifier, seed=seed, n_jobs=n_jobs)))
     return Pipeline(steps)
 

@@ -30,6 +30,7 @@ imbalanced-learn ``Pipeline``.  Packaged specs live in ``featurekit/pipelines``
     enabled = true
     k_neighbors = 5
     sampling_strategy = "auto"
+    max_samples = 400000       # optional: cap the balanced set (under-samples large classes)
 
     [classifier]
     kind = "rf"
@@ -116,6 +117,8 @@ class PipelineSpec:
     smote : bool
     smote_k_neighbors : int
     smote_sampling_strategy : str
+    smote_max_samples : int or None
+        Budget of the resampled set (:class:`~featurekit.models.resample.AdaptiveSMOTE`).
     classifier : ClassifierSpec
     search : SearchSpec or None
     source : str
@@ -135,6 +138,7 @@ class PipelineSpec:
     smote_sampling_strategy: str
     classifier: ClassifierSpec
     search: SearchSpec | None
+    smote_max_samples: int | None = None
     source: str = ""
     text: str = ""
 
@@ -155,7 +159,8 @@ _SCHEMA = {
     },
     "normalise": {"per_note": (bool,), "pitch": (bool,)},
     "scaler": {"kind": (str,)},
-    "smote": {"enabled": (bool,), "k_neighbors": (int,), "sampling_strategy": (str,)},
+    "smote": {"enabled": (bool,), "k_neighbors": (int,), "sampling_strategy": (str,),
+              "max_samples": (int,)},
     "classifier": {"kind": (str,), "params": (dict,), "members": (list,)},
     "search": {"grid": (dict,), "cv": (int,), "scoring": (str,)},
 }
@@ -293,6 +298,9 @@ def parse_spec(data: dict, *, source: str = "<dict>", text: str = "") -> Pipelin
     if strategy not in _SMOTE_STRATEGIES:
         _fail(where, f"'smote.sampling_strategy' is {strategy!r}; "
                      f"choose one of {', '.join(_SMOTE_STRATEGIES)}")
+    max_samples = _typed(where, sm, "smote", "max_samples", None)
+    if max_samples is not None and max_samples < 1:
+        _fail(where, f"'smote.max_samples' must be >= 1, got {max_samples}")
 
     if "classifier" not in data:
         _fail(where, "missing [classifier] section (with kind = \"rf\", \"svm\", ...)")
@@ -318,8 +326,8 @@ def parse_spec(data: dict, *, source: str = "<dict>", text: str = "") -> Pipelin
     spec = PipelineSpec(
         name=name, description=description, features=selection, per_note=per_note,
         pitch_norm=pitch_norm, scaler=scaler, smote=smote, smote_k_neighbors=k,
-        smote_sampling_strategy=strategy, classifier=classifier, search=search,
-        source=source, text=text,
+        smote_sampling_strategy=strategy, smote_max_samples=max_samples,
+        classifier=classifier, search=search, source=source, text=text,
     )
     if search is not None:
         from .pipeline import check_search_grid
