@@ -20,13 +20,10 @@ library, caching each step under ``--work``)::
     featurekit train KIND --features FR --features FD_TRAIN --fit-all --out M
     featurekit evaluate M --features FD_HELD_OUT
 
-The fit is the library equivalent of ``train --features ... --features ...
---fit-all``: the tables are concatenated and the packaged pipeline
-(:func:`featurekit.models.pipeline.build_pipeline` on
-:func:`featurekit.models.spec.select_columns`) is fitted on every row.  Those
-CLI options were merged while these figures were measured; TODO: switch the
-benchmark to the CLI path (it needs one feature table per held-out fold for
-``evaluate``).
+Each fit is that path through the library functions the CLI calls:
+``featurekit.train([renders, real_train], KIND, fit_all=True)`` then
+``featurekit.evaluate(model, real_held_out)`` (which also checks that no scored
+instrument was seen in training).
 
 The dev notes are FLAC; if ``extract`` cannot read them yet, they are decoded
 to WAV under ``--work`` first (never into the repository).
@@ -58,8 +55,7 @@ sys.path.insert(0, str(ROOT))
 import featurekit as fk  # noqa: E402
 import featurekit.synth  # noqa: E402,F401
 from featurekit.models.metrics import compute_metrics  # noqa: E402
-from featurekit.models.pipeline import build_pipeline  # noqa: E402
-from featurekit.models.spec import available_pipelines, load_spec, select_columns  # noqa: E402
+from featurekit.models.spec import available_pipelines  # noqa: E402
 
 TARGET = "instrument_family_str"
 # ../shared/nsynth-test-dev beside the repository (or beside a worktree folder)
@@ -74,6 +70,8 @@ def render(work: Path, args) -> Path:
         kwargs = {}
         if args.augment is not None:
             kwargs["augment"] = args.augment
+        if args.pitch_range is not None:
+            kwargs["pitch_range"] = args.pitch_range
         result = fk.synth.render_corpus(None, out, velocities=args.velocities,
                                         pitch_step=args.pitch_step, n_jobs=args.jobs,
                                         progress=False, overwrite=True, **kwargs)
@@ -122,15 +120,19 @@ def dev_folds(dev: pd.DataFrame, n: int, seed: int = 0) -> list[np.ndarray]:
     return [te for _, te in cv.split(dev, dev[TARGET], dev["instrument_str"])]
 
 
-def fit_predict(kind: str, train: pd.DataFrame, test: pd.DataFrame, *, seed: int, jobs: int):
-    """Fit the packaged pipeline KIND on every row of ``train``; predict ``test``."""
-    spec = load_spec(kind)
-    columns = select_columns(spec, train.columns)
-    pipe = build_pipeline(spec, columns, seed=seed, n_jobs=jobs)
+def fit_predict(kind: str, train: list, test: pd.DataFrame, *, seed: int, jobs: int):
+    """The user's path: ``featurekit.train(TABLES, KIND, fit_all=True)`` then
+    ``featurekit.evaluate(MODEL, TEST)`` (what ``featurekit train KIND --features A
+    --features B --fit-all`` and ``featurekit evaluate MODEL --features C`` call).
+    Returns the predicted labels of ``test``, in its order."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        pipe.fit(train[columns].to_numpy(np.float32), train[TARGET].to_numpy())
-        return pipe.predict(test[columns].to_numpy(np.float32))
+        model = fk.train(train, kind, target=TARGET, fit_all=True, seed=seed, n_jobs=jobs).model
+        result = fk.evaluate(model, test.reset_index(drop=True))
+    seen = result.metrics["split"]["seen_instruments"]
+    if seen:
+        raise SystemExit(f"{kind}: {seen} scored instruments were seen in training")
+    return result.predictions["predicted"].to_numpy()
 
 
 def scores(y, p) -> dict:
@@ -148,6 +150,8 @@ def main(argv=None):
     ap.add_argument("--velocities", default="25,50,75,100,127")
     ap.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                     help="force synth's augmentation on/off (default: synth's default)")
+    ap.add_argument("--pitch-range", choices=("instrument", "piano"), default=None,
+                    help="synth's pitch range (default: synth's default)")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2)
@@ -174,14 +178,14 @@ def main(argv=None):
         renders, dev = tables["mfcc40" if kind == "mfcc40-rf" else "default"]
         y = dev[TARGET].to_numpy()
         t = time.perf_counter()
-        alone = scores(y, fit_predict(kind, renders, dev, seed=args.seed, jobs=args.jobs))
+        alone = scores(y, fit_predict(kind, [renders], dev, seed=args.seed, jobs=args.jobs))
         t_alone, t = time.perf_counter() - t, time.perf_counter()
         pooled = np.empty(len(dev), dtype=object)
         for te in dev_folds(dev, args.folds, args.seed):
             keep = np.ones(len(dev), bool)
             keep[te] = False
-            train = pd.concat([renders, dev[keep]], ignore_index=True)
-            pooled[te] = fit_predict(kind, train, dev.iloc[te], seed=args.seed, jobs=args.jobs)
+            pooled[te] = fit_predict(kind, [renders, dev[keep]], dev.iloc[te], seed=args.seed,
+                                     jobs=args.jobs)
         both = scores(y, pooled)
         for name, s, secs in (("renders", alone, t_alone),
                               ("renders+real", both, time.perf_counter() - t)):

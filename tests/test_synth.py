@@ -194,6 +194,16 @@ def test_soundfont_pinned_to_a_split_and_order_independent(patched_sf2, tmp_path
     assert _examples(one.out) == _examples(two.out)
 
 
+def test_piano_pitch_range_renders_every_program_over_midi_21_to_108(tmp_path):
+    # the flute's playable range starts at C4; NSynth rendered every instrument over the piano's
+    result = render_corpus(["bundled"], tmp_path, programs=[73], velocities=(100,), pitch_step=12,
+                           n_jobs=1, progress=False, pitch_range="piano", test_fraction=0)
+    pitches = {e["pitch"] for d in _examples(tmp_path).values() for e in d.values()}
+    narrow = render_corpus(["bundled"], tmp_path / "narrow", programs=[73], velocities=(100,),
+                           pitch_step=12, n_jobs=1, progress=False, test_fraction=0)
+    assert min(pitches) < 48 and max(pitches) == 108 and result.n_notes > narrow.n_notes
+
+
 def test_max_instruments_per_family(tmp_path):
     result = render_corpus(["bundled"], tmp_path, programs=[24, 25, 26, 27, 73], velocities=(100,),
                            pitch_step=48, max_instruments_per_family=2, n_jobs=1, progress=False)
@@ -254,6 +264,7 @@ def test_soundfont_specs_and_discovery(tmp_path):
     ({"test_fraction": 0.6, "valid_fraction": 0.5}, "0.6 + 0.5"),
     ({"n_jobs": 0}, "n_jobs"),
     ({"max_instruments_per_family": 0}, "max_instruments_per_family"),
+    ({"pitch_range": "organ"}, "'organ'"),
     ({"soundfonts": ["/no/such.sf2"]}, "/no/such.sf2"),
     ({"soundfonts": ["bundled:tran"]}, "bundled:tran"),
     ({"soundfonts": ["bundled", str(bundled_soundfont())]}, "given twice"),

@@ -38,6 +38,10 @@ def _ints(option: str, text: str | None) -> list[int] | None:
 @click.option("--pitch-step", default=1, show_default=True, type=int,
               help="Semitones between rendered pitches (1: every pitch of the instrument's "
                    "range, as NSynth; 12: one C per octave).")
+@click.option("--pitch-range", type=click.Choice(["instrument", "piano"]), default="instrument",
+              show_default=True,
+              help="'instrument': each GM program's playable range; 'piano': every program "
+                   "over MIDI 21-108, as NSynth rendered every instrument.")
 @click.option("--programs", default=None,
               help="GM programs to render, e.g. 0,24-31,40 (default: all the table maps).")
 @click.option("--max-per-family", type=int, default=None,
@@ -60,7 +64,7 @@ def _ints(option: str, text: str | None) -> list[int] | None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--list-soundfonts", is_flag=True,
               help="List the SoundFonts found on this machine and exit.")
-def command(soundfonts, out, velocities, pitch_step, programs, max_per_family, test_fraction,
+def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_per_family, test_fraction,
             valid_fraction, seed, jobs, augment, overwrite, quiet, list_soundfonts):
     """Render an NSynth-format corpus from General MIDI SoundFonts.
 
@@ -126,5 +130,6 @@ def command(soundfonts, out, velocities, pitch_step, programs, max_per_family, t
             soundfonts, out, velocities=_ints("--velocities", velocities), pitch_step=pitch_step,
             test_fraction=test_fraction, valid_fraction=valid_fraction, seed=seed,
             programs=_ints("--programs", programs), max_instruments_per_family=max_per_family,
-            overwrite=overwrite, n_jobs=jobs, progress=not quiet, augment=augment)
+            overwrite=overwrite, n_jobs=jobs, progress=not quiet, augment=augment,
+            pitch_range=pitch_range)
     click.echo(result.summary())

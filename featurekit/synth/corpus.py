@@ -86,7 +86,7 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
                   test_fraction: float = 0.2, valid_fraction: float = 0.1, seed: int = 0,
                   programs=None, max_instruments_per_family: int | None = None,
                   overwrite: bool = False, n_jobs: int = -1, progress: bool = True,
-                  augment: bool = False) -> SynthResult:
+                  augment: bool = False, pitch_range: str = "instrument") -> SynthResult:
     """Render an NSynth-format corpus from General MIDI SoundFonts.
 
     Every note is NSynth's: 16 kHz mono 16-bit PCM, 4 s (64,000 samples), the
@@ -134,6 +134,11 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         Pass every note through a random recording chain (room, microphone
         EQ and band, noise floor, gain, detune, early release; see
         :mod:`featurekit.synth.augment`), seeded per note by ``seed``.
+    pitch_range : {"instrument", "piano"}
+        ``"instrument"``: the GM program's playable range (the table's
+        ``pitch_min``..``pitch_max``); ``"piano"``: every program over the
+        piano's MIDI 21-108, as NSynth rendered its instruments (silent
+        notes are dropped either way).
 
     Returns
     -------
@@ -189,7 +194,12 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
     if not specs:
         raise ConfigError("no SoundFont given")
     check_distinct(specs)
+    if pitch_range not in PITCH_RANGES:
+        raise ConfigError(f"pitch_range must be one of {', '.join(PITCH_RANGES)}, "
+                          f"got {pitch_range!r}")
     table = _select_programs(load_gm_table(), programs)
+    if pitch_range == "piano":
+        table = table.assign(pitch_min=PIANO_PITCHES[0], pitch_max=PIANO_PITCHES[1])
     pitches = {p: _pitches(r.pitch_min, r.pitch_max, pitch_step) for p, r in table.iterrows()}
     out = Path(out)
     _prepare_out(out, overwrite)
@@ -289,6 +299,12 @@ def _select_programs(table: pd.DataFrame, programs) -> pd.DataFrame:
         raise ConfigError(f"GM program(s) {unmapped} have no NSynth family "
                           f"(see {GM_TABLE.name}: 0-127, some left out)")
     return table.loc[sorted(set(programs))]
+
+
+#: ``pitch_range`` choices of :func:`render_corpus`.
+PITCH_RANGES = ("instrument", "piano")
+#: MIDI pitches of a standard piano, NSynth's range for every instrument.
+PIANO_PITCHES = (21, 108)
 
 
 def _pitches(low: int, high: int, step: int) -> list[int]:
