@@ -25,6 +25,7 @@ from featurekit.synth import (  # noqa: E402
     render_corpus,
 )
 from featurekit.synth import render, similarity  # noqa: E402
+from featurekit.synth.corpus import near_copy_groups  # noqa: E402
 
 NSYNTH_FIELDS = {"note", "note_str", "instrument", "instrument_str", "instrument_family",
                  "instrument_family_str", "instrument_source", "instrument_source_str", "pitch",
@@ -418,6 +419,22 @@ def test_near_copies_on_one_split_do_not_warn(patched_sf2, tmp_path, recwarn):
     render_corpus([f"{bundled_soundfont()}:train", f"{patched_sf2}:train"], tmp_path,
                   **{**SMALL, "programs": [24]})
     assert not [w for w in recwarn if issubclass(w.category, NearCopyWarning)]
+
+
+def test_near_copies_left_to_the_seeded_split_keep_each_program_on_one_split(patched_sf2,
+                                                                             tmp_path, recwarn):
+    result = render_corpus([bundled_soundfont(), patched_sf2], tmp_path,
+                           **{**SMALL, "programs": [24, 25, 26, 27], "velocities": (100,)},
+                           test_fraction=0.5)
+    inst = result.instruments
+    assert inst.groupby("program")["split"].nunique().eq(1).all()
+    assert set(inst["split"]) == {"train", "test"}  # 2 of the 4 programs, both copies
+    assert not [w for w in recwarn if issubclass(w.category, NearCopyWarning)]
+
+
+def test_near_copy_groups_join_chains():
+    groups = near_copy_groups([("b", "c"), ("c", "d"), ("x", "y")])
+    assert groups == {"b": "b", "c": "b", "d": "b", "x": "x", "y": "x"}
 
 
 def test_cli_prints_the_near_copy_warning_on_stderr(patched_sf2, tmp_path):

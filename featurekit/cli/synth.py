@@ -90,9 +90,12 @@ def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_
       DIR/synth_skipped.csv                 presets not rendered, with the reason
 
     SoundFonts that can land on different splits are checked for near-copies
-    (shared recordings, found by waveform correlation of a few probe notes):
-    a pair is reported as a warning on stderr, since such a split is not
-    disjoint.  Independent Debian SoundFonts: see docs/synth.md.
+    (shared recordings, found by waveform correlation of a few probe notes).
+    Near-copies left to the seeded split are split together: a GM program of
+    both goes to one split (so the defaults, which render TimGM6mb and its
+    copy sf_GMbank, stay recording-disjoint).  A near-copy pair pinned apart
+    is reported as a warning on stderr, since that split is not disjoint.
+    Independent Debian SoundFonts: see docs/synth.md.
 
     \b
     Exit status: 0 corpus written (skipped presets are listed, not failures);

@@ -150,9 +150,12 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
     Warns
     -----
     NearCopyWarning
-        Two SoundFonts whose instruments can land on different splits are
-        near-copies (:mod:`featurekit.synth.similarity`: probe notes that are
-        the same recording), so the split would not be disjoint.
+        Two SoundFonts pinned to different splits (or one pinned, one left to
+        the seeded split) are near-copies (:mod:`featurekit.synth.similarity`:
+        probe notes that are the same recording), so the split would not be
+        recording-disjoint.  Near-copies both left to the seeded split are
+        not warned about: their instruments of one GM program are one unit of
+        that split (one split for all of them, counted once in the fractions).
 
     Raises
     ------
@@ -210,12 +213,19 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         found = list(parallel(delayed(render.probe)(str(s.path), probe_notes) for s in specs))
         plan, skipped = _plan(specs, table, found)
         pairs = _cross_split_pairs(specs, test_fraction, valid_fraction)
+        together = {}  # SoundFont -> its near-copy group (unpinned near-copies only)
         if pairs:  # near-copy SoundFonts on two splits would share recordings across them
             paths = sorted({str(s.path) for pair in pairs for s in pair})
             waves = dict(zip(paths, parallel(delayed(similarity.probe_waveforms)(p)
                                              for p in paths)))
-            similarity.warn_near_copies(similarity.near_copies(
-                waves, [(str(a.path), str(b.path)) for a, b in pairs]), stacklevel=3)
+            found = similarity.near_copies(waves, [(str(a.path), str(b.path)) for a, b in pairs])
+            pinned = {str(s.path) for s in specs if s.split}
+            # unpinned near-copies are split together (one GM program of both: one split);
+            # a pair with a pinned SoundFont is the user's choice: warned about
+            together = near_copy_groups([(a, b) for a, b, _ in found
+                                         if a not in pinned and b not in pinned])
+            similarity.warn_near_copies([f for f in found if f[0] in pinned or f[1] in pinned],
+                                        stacklevel=3)
         if plan.empty:
             raise CorpusError(f"nothing to render: all {len(skipped)} presets were skipped "
                               f"(e.g. program {skipped[0][1]}: {skipped[0][3]})")
@@ -224,7 +234,7 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         number = plan.groupby(["family", "source"]).cumcount().map("{:03d}".format)
         plan["instrument_str"] = plan["family"] + "_" + plan["source"] + "_" + number
         plan["instrument"] = plan["instrument_str"].rank(method="first").astype(int) - 1
-        plan["split"] = _assign_splits(plan, test_fraction, valid_fraction, seed)
+        plan["split"] = _assign_splits(plan, test_fraction, valid_fraction, seed, together)
 
         notes = [[(p, v) for p in pitches[r.program] for v in velocities]
                  for r in plan.itertuples()]
@@ -397,18 +407,55 @@ def _choose(plan: pd.DataFrame, k: int, seed: int) -> pd.DataFrame:
     return plan.loc[sorted(keep)].reset_index(drop=True)
 
 
-def _assign_splits(plan: pd.DataFrame, test_fraction, valid_fraction, seed) -> pd.Series:
-    """Pinned SoundFonts keep their split; the rest are split per family, by instrument."""
+def near_copy_groups(pairs) -> dict:
+    """Connected groups of near-copy SoundFonts: SoundFont -> the group's first name (sorted).
+
+    Parameters
+    ----------
+    pairs : iterable of (str, str)
+        Pairs of SoundFonts that share recordings.
+
+    Returns
+    -------
+    dict
+        Only the SoundFonts of ``pairs``; near-copies of near-copies are one group.
+    """
+    parent = {}
+
+    def root(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = sorted((root(a), root(b)))
+        parent[rb] = ra
+    return {x: root(x) for x in parent}
+
+
+def _assign_splits(plan: pd.DataFrame, test_fraction, valid_fraction, seed,
+                   together=None) -> pd.Series:
+    """Pinned SoundFonts keep their split; the rest are split per family, by instrument.
+
+    ``together`` maps near-copy SoundFonts to a group: their instruments of one
+    GM program play the same recordings, so they are one unit of the split (one
+    split for all of them) and count once in the fractions.
+    """
+    together = together or {}
     split = plan["pinned"].astype(object)
     for family, rows in plan[plan["pinned"].isna()].groupby("family"):
-        n = len(rows)  # rounded half up; at least one instrument stays in train
+        keys = [(together.get(r.soundfont, r.soundfont), r.program) if r.soundfont in together
+                else ("", i) for i, r in zip(rows.index, rows.itertuples())]
+        units = list(dict.fromkeys(keys))  # in plan order
+        n = len(units)  # rounded half up; at least one unit stays in train
         n_test = min(int(np.floor(n * test_fraction + 0.5)), n - 1)
         n_valid = min(int(np.floor(n * valid_fraction + 0.5)), n - 1 - n_test)
         order = np.random.default_rng([seed, FAMILIES.index(family)]).permutation(n)
         labels = np.array(["train"] * n, dtype=object)
         labels[order[:n_test]] = "test"
         labels[order[n_test:n_test + n_valid]] = "valid"
-        split[rows.index] = labels
+        unit_split = dict(zip(units, labels))
+        split[rows.index] = [unit_split[k] for k in keys]
     return split
 
 
