@@ -120,14 +120,16 @@ def dev_folds(dev: pd.DataFrame, n: int, seed: int = 0) -> list[np.ndarray]:
     return [te for _, te in cv.split(dev, dev[TARGET], dev["instrument_str"])]
 
 
-def fit_predict(kind: str, train: list, test: pd.DataFrame, *, seed: int, jobs: int):
+def fit_predict(kind: str, train: list, test: pd.DataFrame, *, seed: int, jobs: int,
+                balance: bool = False):
     """The user's path: ``featurekit.train(TABLES, KIND, fit_all=True)`` then
     ``featurekit.evaluate(MODEL, TEST)`` (what ``featurekit train KIND --features A
     --features B --fit-all`` and ``featurekit evaluate MODEL --features C`` call).
     Returns the predicted labels of ``test``, in its order."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = fk.train(train, kind, target=TARGET, fit_all=True, seed=seed, n_jobs=jobs).model
+        model = fk.train(train, kind, target=TARGET, fit_all=True, seed=seed, n_jobs=jobs,
+                         balance_tables=balance).model
         result = fk.evaluate(model, test.reset_index(drop=True))
     seen = result.metrics["split"]["seen_instruments"]
     if seen:
@@ -152,6 +154,8 @@ def main(argv=None):
                     help="force synth's augmentation on/off (default: synth's default)")
     ap.add_argument("--pitch-range", choices=("instrument", "piano"), default=None,
                     help="synth's pitch range (default: synth's default)")
+    ap.add_argument("--balance-tables", action="store_true",
+                    help="renders+real: train(..., balance_tables=True), i.e. --balance-tables")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2)
@@ -185,7 +189,7 @@ def main(argv=None):
             keep = np.ones(len(dev), bool)
             keep[te] = False
             pooled[te] = fit_predict(kind, [renders, dev[keep]], dev.iloc[te], seed=args.seed,
-                                     jobs=args.jobs)
+                                     jobs=args.jobs, balance=args.balance_tables)
         both = scores(y, pooled)
         for name, s, secs in (("renders", alone, t_alone),
                               ("renders+real", both, time.perf_counter() - t)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from models_helpers import make_table, write_table_dir
@@ -115,3 +116,33 @@ def test_one_note_id_in_two_libraries_is_two_notes(tmp_path):
     real["library"] = "FluidR3_GM"
     with pytest.raises(ConfigError, match="is in more than one of the feature tables"):
         featurekit.train([renders, real], "logreg", fit_all=True)
+
+
+def test_balance_rows_repeats_each_table_up_to_the_largest():
+    from featurekit.models.harness import balance_rows
+
+    table_id = np.array([0] * 6 + [1] * 2)
+    got = balance_rows(np.array([0, 2, 3, 4, 5, 6, 7]), table_id)
+    assert list(got) == [0, 2, 3, 4, 5, 6, 7, 6, 7, 6]
+
+
+def test_balanced_tables_fit_the_small_table_as_often_as_the_large(tmp_path):
+    a, b, na, nb = _two_tables(tmp_path)
+    small = write_table_dir(featurekit.load_features(b).iloc[:12].copy(), tmp_path / "small")
+    result = _run("train", "logreg", "--features", a, "--features", small, "--out", tmp_path / "m",
+                  "--fit-all", "--balance-tables")
+    assert result.exit_code == 0, result.output
+    assert f"tables balanced: the training rows of each table ({na:,}, 12) repeated up to " \
+           f"the largest ({na:,})" in result.stdout
+    model = featurekit.load_model(tmp_path / "m")
+    assert model.meta["fingerprint"]["n_rows"] == na + 12  # the notes, not the repeats
+
+
+def test_balanced_tables_change_the_fit():
+    renders, real = make_table(seed=0), make_table(seed=1, signal=0.5).iloc[:20].copy()
+    real["note_id"] = "real/" + real["note_id"]
+    real["instrument_str"] = "real_" + real["instrument_str"]
+    plain = featurekit.train([renders, real], "logreg", fit_all=True).model
+    balanced = featurekit.train([renders, real], "logreg", fit_all=True, balance_tables=True).model
+    coef = lambda m: m.pipeline.named_steps["classifier"].coef_  # noqa: E731
+    assert not np.allclose(coef(plain), coef(balanced))

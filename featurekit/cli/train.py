@@ -9,7 +9,7 @@ from .options import cli_wording, cluster_options, jobs_option
 
 #: Library parameter wording in error messages -> this command's flags.
 FLAGS = {"target='label'": "--target label", "leaky_split=True": "--leaky-random-split",
-         "fit_all=True": "--fit-all"}
+         "fit_all=True": "--fit-all", "balance_tables=True": "--balance-tables"}
 
 _EPILOG = f"""KIND: one of {', '.join(available_pipelines())}, or cnn (Keras CNN on --frames;
 pip install 'featurekit[cnn]').
@@ -47,6 +47,10 @@ See docs/pipelines.md."""
 @click.option("--fit-all", is_flag=True,
               help="Fit on every row of every table (all splits). There is then no held-out "
                    "score: score the model with `featurekit evaluate` on notes it never saw.")
+@click.option("--balance-tables", is_flag=True,
+              help="With several --features: repeat each table's training rows up to the "
+                   "largest table's count, so a small real table weighs as much as a large "
+                   "rendered one.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed.")
 @jobs_option(help="Cores to use (forests' n_jobs, OpenMP/BLAS threads): N, or -1 for all cores (-2 all but one, ...).")
 @cluster_options("Where the parallel parts (forest fitting, grid search) run",
@@ -56,7 +60,8 @@ See docs/pipelines.md."""
                    "held-out training instruments ends sooner).")
 @click.option("--frames", type=click.Choice(["mfcc", "logmel"]), default=None,
               help="cnn: the frames kind to train on (default: what `extract --frames` stored).")
-def command(kind, features, out, target, pipeline_file, leaky_random_split, fit_all, seed, jobs,
+def command(kind, features, out, target, pipeline_file, leaky_random_split, fit_all,
+            balance_tables, seed, jobs,
             epochs, frames, backend, scheduler):
     """Train pipeline KIND with an honest split; write the model and its test metrics.
 
@@ -85,5 +90,6 @@ def command(kind, features, out, target, pipeline_file, leaky_random_split, fit_
     with cluster, cli_wording(FLAGS):
         result = train(list(features) if len(features) > 1 else features[0], kind, out=out,
                        target=target, pipeline=pipeline_file, leaky_split=leaky_random_split,
-                       seed=seed, n_jobs=jobs, epochs=epochs, frames=frames, fit_all=fit_all)
+                       seed=seed, n_jobs=jobs, epochs=epochs, frames=frames, fit_all=fit_all,
+                       balance_tables=balance_tables)
     click.echo(format_metrics(result.metrics, title=f"{result.model.kind} -> {out}"))

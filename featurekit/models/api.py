@@ -89,7 +89,8 @@ def _check_kind(kind, spec: PipelineSpec, pipeline):
 def train(features, kind: str = "rf", *, out=None, target: str = "instrument_family_str",
           pipeline=None, leaky_split: bool = False, seed: int = 0,
           n_jobs: int | None = None, epochs: int | None = None,
-          frames: str | None = None, fit_all: bool = False) -> TrainResult:
+          frames: str | None = None, fit_all: bool = False,
+          balance_tables: bool = False) -> TrainResult:
     """Train a pipeline with an honest split, report its test metrics, optionally save it.
 
     Parameters
@@ -131,6 +132,12 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
         Fit on every row of every table (all splits): no held-out rows, so
         the metrics hold no score (``held_out`` False) and say to score the
         model with :func:`evaluate` on notes it never saw.
+    balance_tables : bool, default=False
+        With several tables: repeat each table's training rows up to the
+        largest table's count (before SMOTE), so a small real table weighs as
+        much as a large rendered one (:func:`~featurekit.models.harness.balance_rows`).
+        Measured on real NSynth dev instruments beside synth's default renders
+        (README, "Recognition on real recordings"); off by default.
 
     Returns
     -------
@@ -152,7 +159,8 @@ def train(features, kind: str = "rf", *, out=None, target: str = "instrument_fam
         _check_kind(kind, spec, pipeline)
         model_kind = PipelineKind(spec)
     return run_training(model_kind, features, out=out, target=target, leaky_split=leaky_split,
-                        seed=seed, n_jobs=n_jobs, fit_all=fit_all)
+                        seed=seed, n_jobs=n_jobs, fit_all=fit_all,
+                        balance_tables=balance_tables)
 
 
 # --- evaluate ---------------------------------------------------------------

@@ -115,6 +115,31 @@ def _name(source) -> str:
     return "a DataFrame" if isinstance(source, pd.DataFrame) else str(source)
 
 
+def balance_rows(rows, table_id) -> np.ndarray:
+    """Training rows with every table's rows repeated up to the largest table's count.
+
+    Parameters
+    ----------
+    rows : array of int, shape (n_rows,)
+        Row indices of the joined table (see :func:`load_tables`).
+    table_id : array of int, shape (n_table_rows,)
+        Which input table each row of the joined table came from.
+
+    Returns
+    -------
+    ndarray of int
+        ``rows``, in input-table order, where each table with rows among
+        ``rows`` now has as many as the largest: its rows cycled in order
+        (whole repeats, then the first rows again), so a 1,600-note real
+        table trained beside 100,000 rendered notes weighs as much as they do.
+    """
+    rows = np.asarray(rows)
+    ids = table_id[rows]
+    present = np.unique(ids)
+    target = max(int((ids == t).sum()) for t in present)
+    return np.concatenate([np.resize(rows[ids == t], target) for t in present])
+
+
 def load_tables(sources, prepare=None) -> pd.DataFrame:
     """Several feature tables as one, after checking they share one extraction config.
 
@@ -317,7 +342,7 @@ def fit_context(name, n_jobs):
 # --- training ---------------------------------------------------------------------
 def run_training(kind, features, *, out=None, target: str = "instrument_family_str",
                  leaky_split: bool = False, seed: int = 0, n_jobs=None,
-                 fit_all: bool = False) -> TrainResult:
+                 fit_all: bool = False, balance_tables: bool = False) -> TrainResult:
     """Train a model kind with an honest split (see the module docstring).
 
     Parameters are those of :func:`featurekit.train`; ``kind`` is a model
@@ -331,7 +356,19 @@ def run_training(kind, features, *, out=None, target: str = "instrument_family_s
     if out is not None:
         check_model_dir(out)  # fail before the (long) fit
     sources = list(features) if isinstance(features, (list, tuple)) else [features]
-    table = load_tables(sources, prepare=kind.prepare)
+    sizes = []  # rows of each input table, in order
+
+    def prepare(t, src):
+        t = kind.prepare(t, src)
+        sizes.append(len(t))
+        return t
+
+    table = load_tables(sources, prepare=prepare)
+    table_id = np.repeat(np.arange(len(sizes)), sizes)
+    if len(table_id) != len(table):  # pragma: no cover  (load_tables keeps every row)
+        raise ModelError("the joined tables lost rows")
+    fit_rows = ((lambda rows: balance_rows(rows, table_id)) if balance_tables and len(sizes) > 1
+                else (lambda rows: rows))
     y = target_labels(table, target)
     plan = (fit_all_plan(table, sources=[_name(s) for s in sources]) if fit_all
             else plan_split(table, y, leaky=leaky_split, seed=seed))
@@ -348,21 +385,26 @@ def run_training(kind, features, *, out=None, target: str = "instrument_family_s
     parts, chosen, fold_model = [], [], None
     with fit_context(kind.name, n_jobs):
         for i, (tr, te) in enumerate(plan.folds):
-            fold_model, params = kind.fit(X, y, tr, plan=plan, table=table, seed=seed,
+            fold_model, params = kind.fit(X, y, fit_rows(tr), plan=plan, table=table, seed=seed,
                                           n_jobs=n_jobs)
             chosen.append(params)
             proba = _aligned_proba(fold_model, X[te], labels)
             parts.append(prediction_frame(table, te, y[te], proba, labels,
                                           fold=i if len(plan.folds) > 1 else None))
         if plan.refit_all:
-            final, params = kind.fit(X, y, train_rows, plan=plan, table=table, seed=seed,
-                                     n_jobs=n_jobs)
+            final, params = kind.fit(X, y, fit_rows(train_rows), plan=plan, table=table,
+                                     seed=seed, n_jobs=n_jobs)
             chosen.append(params)
         else:
             final = fold_model
     fit_seconds = time.perf_counter() - start
 
     split_info = {**plan.info, **kind.split_info(final, chosen)}
+    if balance_tables and len(sizes) > 1:
+        counts = [int((table_id[train_rows] == t).sum()) for t in range(len(sizes))]
+        split_info["balance"] = (f"tables balanced: the training rows of each table "
+                                 f"({', '.join(f'{c:,}' for c in counts)}) repeated up to "
+                                 f"the largest ({max(counts):,})")
     if parts:
         predictions = pd.concat(parts, ignore_index=True)
         scores = compute_metrics(predictions["true"].to_numpy(),

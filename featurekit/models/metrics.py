@@ -112,6 +112,8 @@ def format_metrics(metrics: dict, *, title: str = "") -> str:
     if split.get("solver"):
         lines.append(f"  solver: {split['solver']} (svm: exact RBF SVM up to 20,000 training rows, "
                      "Nystroem kernel approximation + linear SVM above; see docs/pipelines.md)")
+    if split.get("balance"):
+        lines.append(f"  balance: {split['balance']}")
     if split.get("resampling"):
         lines.append(f"  resampling: {split['resampling']}")
     if metrics.get("held_out") is False:
