@@ -64,8 +64,8 @@ def _ints(option: str, text: str | None) -> list[int] | None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--list-soundfonts", is_flag=True,
               help="List the SoundFonts found on this machine and exit.")
-def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_per_family, test_fraction,
-            valid_fraction, seed, jobs, augment, overwrite, quiet, list_soundfonts):
+def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_per_family,
+            test_fraction, valid_fraction, seed, jobs, augment, overwrite, quiet, list_soundfonts):
     """Render an NSynth-format corpus from General MIDI SoundFonts.
 
     Every (SoundFont, GM program) pair becomes one instrument, labelled with

@@ -104,8 +104,8 @@ class AdaptiveSMOTE(SMOTE):
         counts = Counter(y.tolist())
         targets = {label: n + self.sampling_strategy_.get(label, 0) for label, n in counts.items()}
         self.cap_ = class_cap(targets, self.max_samples)
-        keep = np.arange(len(y))
-        if self.cap_ is not None:
+        X_parts, y_parts = [X], [y]
+        if self.cap_ is not None:  # under-sample the classes above the cap (real rows only)
             rng = check_random_state(self.random_state)
             parts = []
             for label in sorted(counts, key=str):
@@ -114,8 +114,7 @@ class AdaptiveSMOTE(SMOTE):
                     idx = np.sort(rng.choice(idx, self.cap_, replace=False))
                 parts.append(idx)
             keep = np.sort(np.concatenate(parts))
-        X_keep, y_keep = _safe_indexing(X, keep), y[keep]
-        X_parts, y_parts = [X_keep], [y_keep]
+            X_parts, y_parts = [_safe_indexing(X, keep)], [y[keep]]
         self.k_neighbors_ = {}
         self.skipped_classes_ = []
         for label, n_new in self.sampling_strategy_.items():

@@ -218,13 +218,13 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
             paths = sorted({str(s.path) for pair in pairs for s in pair})
             waves = dict(zip(paths, parallel(delayed(similarity.probe_waveforms)(p)
                                              for p in paths)))
-            found = similarity.near_copies(waves, [(str(a.path), str(b.path)) for a, b in pairs])
+            copies = similarity.near_copies(waves, [(str(a.path), str(b.path)) for a, b in pairs])
             pinned = {str(s.path) for s in specs if s.split}
             # unpinned near-copies are split together (one GM program of both: one split);
             # a pair with a pinned SoundFont is the user's choice: warned about
-            together = near_copy_groups([(a, b) for a, b, _ in found
+            together = near_copy_groups([(a, b) for a, b, _ in copies
                                          if a not in pinned and b not in pinned])
-            similarity.warn_near_copies([f for f in found if f[0] in pinned or f[1] in pinned],
+            similarity.warn_near_copies([c for c in copies if c[0] in pinned or c[1] in pinned],
                                         stacklevel=3)
         if plan.empty:
             raise CorpusError(f"nothing to render: all {len(skipped)} presets were skipped "
