@@ -92,8 +92,9 @@ def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_
     SoundFonts that can land on different splits are checked for near-copies
     (shared recordings, found by waveform correlation of a few probe notes).
     Near-copies left to the seeded split are split together: a GM program of
-    both goes to one split (so the defaults, which render TimGM6mb and its
-    copy sf_GMbank, stay recording-disjoint).  A near-copy pair pinned apart
+    both goes to one split (with the defaults, TimGM6mb's and its copy
+    sf_GMbank's same program never lands on two splits; samples a SoundFont
+    reuses across programs are not checked).  A near-copy pair pinned apart
     is reported as a warning on stderr, since that split is not disjoint.
     Independent Debian SoundFonts: see docs/synth.md.
 
