@@ -253,7 +253,7 @@ def test_soundfont_specs_and_discovery(tmp_path):
     assert SoundFontSpec.parse(opl).is_synthetic
     assert not SoundFontSpec.parse(f"{opl}:sampled").is_synthetic
     assert not SoundFontSpec.parse(bundled).is_synthetic
-    assert find_soundfonts(dirs=[tmp_path]) == [bundled]  # a link to a listed file is dropped
+    assert find_soundfonts(dirs=[tmp_path], gus_configs=()) == [bundled]  # a link to a listed file is dropped
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -485,6 +485,16 @@ def test_default_soundfonts_are_every_sf2_once_without_sf3(tmp_path):
     (tmp_path / "A.sf2").write_bytes(b"x")
     (tmp_path / "B.sf3").write_bytes(b"y")
     (tmp_path / "link.sf2").symlink_to(tmp_path / "A.sf2")
-    assert default_soundfonts([tmp_path]) == [tmp_path / "A.sf2", bundled_soundfont()]
+    assert default_soundfonts([tmp_path], ()) == [tmp_path / "A.sf2", bundled_soundfont()]
     (tmp_path / "TimGM6mb.sf2").write_bytes(b"z")  # a system copy replaces pretty_midi's
-    assert default_soundfonts([tmp_path]) == [tmp_path / "A.sf2", tmp_path / "TimGM6mb.sf2"]
+    assert default_soundfonts([tmp_path], ()) == [tmp_path / "A.sf2", tmp_path / "TimGM6mb.sf2"]
+
+
+def test_default_soundfonts_add_installed_gus_patch_sets(tmp_path):
+    from featurekit.synth import bundled_soundfont, default_soundfonts
+
+    (tmp_path / "A.sf2").write_bytes(b"x")
+    (tmp_path / "freepats.cfg").write_text("bank 0\n")
+    configs = [tmp_path / "freepats.cfg", tmp_path / "not-installed.cfg"]
+    assert default_soundfonts([tmp_path], configs) == [
+        tmp_path / "A.sf2", bundled_soundfont(), tmp_path / "freepats.cfg"]

@@ -26,8 +26,10 @@ def _ints(option: str, text: str | None) -> list[int] | None:
 @click.command("synth")
 @click.option("--soundfont", "-s", "soundfonts", multiple=True,
               metavar="PATH[:SPLIT][:synthetic|:sampled]",
-              help="A General MIDI SoundFont (repeatable; default: every installed .sf2, "
-                   "each real file once, see --list-soundfonts). ':train', ':valid' or ':test' puts "
+              help="A General MIDI SoundFont, or the Timidity .cfg of a GUS patch set such "
+                   "as /etc/timidity/freepats.cfg (repeatable; default: every installed .sf2, "
+                   "each real file once, and every installed GUS set; see --list-soundfonts). "
+                   "':train', ':valid' or ':test' puts "
                    "all its instruments in that split; ':synthetic' labels all of them "
                    "synthetic (automatic for OPL/FM in the file name; ':sampled' turns that "
                    "off). 'bundled' is pretty_midi's TimGM6mb.sf2.")
@@ -74,7 +76,9 @@ def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_
     out) and numbered NSynth-style per family and source (guitar_acoustic_012).
     Each note is NSynth's: 16 kHz mono 16-bit PCM, 4 s (held 3 s, released
     1 s), at every pitch of the real instrument's range and every velocity.
-    Levels are the synthesizer's, not normalised.
+    Levels are the synthesizer's, not normalised.  A GUS patch set (a
+    Timidity .cfg, e.g. Debian's FreePats) is converted to a SoundFont once,
+    into ~/.cache/featurekit/gus, and played the same way.
 
     Splits hold whole instruments: a SoundFont given as PATH:test goes
     entirely to nsynth-test; the instruments of SoundFonts without a split are
@@ -118,7 +122,14 @@ def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_
         if not found:
             click.echo(f"no SoundFonts in {', '.join(synth.SEARCH_DIRS)} (nor pretty_midi's)")
         for path in found:
-            tags = [f"{path.stat().st_size / 2**20:.1f} MB"]
+            if path.suffix == ".cfg":
+                from ..synth import gus
+
+                patches = gus.read_timidity_config(path).values()
+                size = sum(p.stat().st_size for p in patches)
+                tags = [f"{size / 2**20:.1f} MB, GUS patch set of {len(patches)} melodic patches"]
+            else:
+                tags = [f"{path.stat().st_size / 2**20:.1f} MB"]
             tags += ["bundled"] if path.resolve() in bundled else []
             tags += ["synthetic"] if synth.SoundFontSpec(path).is_synthetic else []
             click.echo(f"{path}  ({', '.join(tags)})")
@@ -127,7 +138,7 @@ def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_
         raise click.UsageError("give --out (or --list-soundfonts)")
     if not soundfonts:
         soundfonts = [str(p) for p in synth.default_soundfonts()]
-        click.echo(f"SoundFonts (every installed .sf2; give --soundfont to choose): "
+        click.echo(f"SoundFonts (every installed .sf2 and GUS set; give --soundfont to choose): "
                    f"{', '.join(soundfonts)}", err=True)
     with echo_warnings(), cli_wording({"overwrite=True": "--overwrite"}):
         result = synth.render_corpus(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import ConfigError, CorpusError, OutputError
 from ..fileio import MARKER, atomic_path, mark_output, read_marker, write_text_atomic
-from . import render, similarity
+from . import gus, render, similarity
 from .gm import FAMILIES, GM_TABLE, QUALITIES, SOURCES, SPLITS, load_gm_table
 from .soundfonts import SoundFontSpec, check_distinct, default_soundfonts
 
@@ -196,6 +196,8 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
     specs = sorted((SoundFontSpec.parse(s) for s in soundfonts), key=lambda s: s.key)
     if not specs:
         raise ConfigError("no SoundFont given")
+    specs = [replace(s, path=gus.cached_soundfont(s.path)) if gus.is_gus_config(s.path) else s
+             for s in specs]
     check_distinct(specs)
     if pitch_range not in PITCH_RANGES:
         raise ConfigError(f"pitch_range must be one of {', '.join(PITCH_RANGES)}, "

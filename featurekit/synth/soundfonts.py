@@ -13,6 +13,9 @@ from .gm import SPLITS
 
 #: Folders where Linux distributions install SoundFonts.
 SEARCH_DIRS = ("/usr/share/sounds/sf2", "/usr/share/sounds/sf3", "/usr/share/soundfonts")
+#: Timidity configs of GUS patch sets that Linux distributions install
+#: (Debian's ``freepats``); played through :mod:`featurekit.synth.gus`.
+GUS_CONFIGS = ("/etc/timidity/freepats.cfg",)
 
 _SOURCE_TOKENS = {"synthetic": True, "sampled": False}
 # OPL2/OPL3 or a separate "FM" in a file name: a bank of synthesised, not sampled, sounds
@@ -37,14 +40,17 @@ def bundled_soundfont() -> Path:
     raise CorpusError("pretty_midi's bundled TimGM6mb.sf2 was not found; reinstall pretty_midi")
 
 
-def find_soundfonts(dirs=SEARCH_DIRS) -> list[Path]:
-    """List the SoundFonts on this machine, each real file once.
+def find_soundfonts(dirs=SEARCH_DIRS, gus_configs=GUS_CONFIGS) -> list[Path]:
+    """List the SoundFonts (and GUS patch sets) on this machine, each real file once.
 
     Parameters
     ----------
     dirs : sequence of str or Path
         Folders searched (not recursively) for ``*.sf2`` and ``*.sf3``;
         pretty_midi's bundled SoundFont is always appended.
+    gus_configs : sequence of str or Path
+        Timidity configs of GUS patch sets, listed when they exist (after
+        the SoundFonts).
 
     Returns
     -------
@@ -58,6 +64,7 @@ def find_soundfonts(dirs=SEARCH_DIRS) -> list[Path]:
         candidates.append(bundled_soundfont())
     except CorpusError:
         pass
+    candidates += [Path(p) for p in gus_configs if Path(p).is_file()]
     found, seen = [], set()
     for path in sorted(candidates, key=lambda p: p.is_symlink()):
         real = path.resolve()
@@ -68,26 +75,31 @@ def find_soundfonts(dirs=SEARCH_DIRS) -> list[Path]:
 
 
 
-def default_soundfonts(dirs=SEARCH_DIRS) -> list[Path]:
+def default_soundfonts(dirs=SEARCH_DIRS, gus_configs=GUS_CONFIGS) -> list[Path]:
     """The SoundFonts ``featurekit synth`` renders when none is given.
 
     Every installed ``.sf2``, each real file once (:func:`find_soundfonts`);
     pretty_midi's bundled TimGM6mb only when no system ``TimGM6mb.sf2`` is
-    installed.  The lossy ``.sf3`` files (MuseScore_General, FluidR3Mono) are
-    left out: they re-encode FluidR3's samples, and adding them did not help
-    on real recordings (measured, README "Recognition on real recordings").
-    On Debian with the five SoundFont packages that is three independent
-    recording chains: FluidR3 (+ MuseScore_General), TimGM6mb (+ sf_GMbank)
-    and OPL-3 FM.
+    installed; and every installed GUS patch set (``gus_configs``, e.g.
+    Debian's FreePats, played through :mod:`featurekit.synth.gus`).  The lossy
+    ``.sf3`` files (MuseScore_General, FluidR3Mono) are left out: they
+    re-encode FluidR3's samples, and adding them did not help on real
+    recordings; FreePats, an independent recording source, helped in
+    cross-validation grouped by source (measured, README "Recognition on
+    real recordings").  On Debian with the five SoundFont packages and
+    ``freepats`` that is four independent sample sources: FluidR3 (+
+    MuseScore_General), TimGM6mb (+ sf_GMbank), FreePats and OPL-3 FM.
 
     Returns
     -------
     list of Path
         Possibly only the bundled TimGM6mb (always present with pretty_midi).
     """
-    found = [p for p in find_soundfonts(dirs) if p.suffix.lower() == ".sf2"]
+    found = find_soundfonts(dirs, gus_configs)
+    found = [p for p in found if p.suffix.lower() in (".sf2", ".cfg")]
     system = {p.name for p in found if p.parent.name != "pretty_midi"}
     return [p for p in found if p.parent.name != "pretty_midi" or p.name not in system]
+
 
 @dataclass(frozen=True)
 class SoundFontSpec:
@@ -96,7 +108,8 @@ class SoundFontSpec:
     Parameters
     ----------
     path : Path
-        The ``.sf2``/``.sf3`` file.
+        The ``.sf2``/``.sf3`` file, or a Timidity ``.cfg`` of a GUS patch set
+        (converted to a SoundFont when rendered: :mod:`featurekit.synth.gus`).
     split : {'train', 'valid', 'test'} or None
         Put every instrument of this SoundFont in this split; ``None`` leaves
         them to the seeded instrument split.

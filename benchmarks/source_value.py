@@ -1,0 +1,99 @@
+"""Does adding a sample source to the training renders help on other sources?
+
+A candidate source (e.g. FreePats, ``featurekit.synth.gus``) is judged by
+cross-validation grouped by independent source, never by the real
+instruments reported in README: the folds are those of
+``benchmarks/smote_budget.py`` (leave one recording chain out: FluidR3 +
+MuseScore_General | TimGM6mb + sf_GMbank | OPL-3, training on the other
+renders and every real dev note; and 5 folds of whole real dev instruments,
+training on every render and the other real instruments, pooled), each fit
+once without and once with the candidate's renders added to its training
+rows.  The candidate is never scored.  Score: family macro-F1 (and
+accuracy) per held-out group, and the mean of the four macro-F1s.
+
+Usage::
+
+    python benchmarks/real_transfer.py --work W --kinds rf --pitch-step 6 --velocities 50,100
+    featurekit synth -s freepats.sf2 --out C --pitch-step 6 --velocities 50,100
+    featurekit extract C --out CF
+    python benchmarks/source_value.py --work W --add CF --kinds rf
+
+Measured: see README, "Recognition on real recordings".
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import featurekit as fk  # noqa: E402
+from featurekit.models.pipeline import build_pipeline  # noqa: E402
+from featurekit.models.spec import load_spec, select_columns  # noqa: E402
+from real_transfer import TARGET  # noqa: E402
+from smote_budget import folds  # noqa: E402
+
+
+def score(kind: str, all_folds, extra, seed: int, jobs: int) -> dict:
+    """Macro-F1 / accuracy per held-out group, training each fold on its rows (+ ``extra``)."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    spec = load_spec(kind)
+    res, dev_true, dev_pred = {}, [], []
+    for name, train, test in all_folds:
+        if extra is not None:
+            train = pd.concat([train, extra], ignore_index=True)
+        cols = select_columns(spec, train.columns)
+        pipe = build_pipeline(spec, cols, seed=seed, n_jobs=jobs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipe.fit(train[cols].to_numpy(np.float32), train[TARGET].to_numpy())
+            pred = pipe.predict(test[cols].to_numpy(np.float32))
+        if name.startswith("dev"):
+            dev_true += list(test[TARGET])
+            dev_pred += list(pred)
+        else:
+            res[name] = (f1_score(test[TARGET], pred, average="macro"),
+                         accuracy_score(test[TARGET], pred))
+    res["dev"] = (f1_score(dev_true, dev_pred, average="macro"),
+                  accuracy_score(dev_true, dev_pred))
+    return res
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", type=Path, required=True,
+                    help="real_transfer.py's cache (renders-default/, dev-default/)")
+    ap.add_argument("--add", type=Path, required=True, action="append",
+                    help="feature table(s) of the candidate source's renders")
+    ap.add_argument("--kinds", default="rf")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args(argv)
+    renders = fk.load_features(args.work / "renders-default")
+    dev = fk.load_features(args.work / "dev-default")
+    extra = pd.concat([fk.load_features(p) for p in args.add], ignore_index=True)
+    all_folds = list(folds(renders, dev, 5, args.seed))
+    print(f"{len(renders)} renders, {len(dev)} real dev notes, candidate {len(extra)} notes "
+          f"({', '.join(sorted(extra['library'].unique()))})", flush=True)
+    for kind in args.kinds.split(","):
+        for label, add in (("without", None), ("with", extra)):
+            t0 = time.perf_counter()
+            res = score(kind, all_folds, add, args.seed, args.jobs)
+            print(f"{kind:<10} {label:<8} "
+                  + "  ".join(f"{k} {f1:.3f}/{acc:.3f}" for k, (f1, acc) in res.items())
+                  + f"  mean F1 {np.mean([f1 for f1, _ in res.values()]):.3f}"
+                  + f"  ({time.perf_counter() - t0:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
