@@ -18,6 +18,7 @@ Usage::
     python benchmarks/extract_speed.py                 # 2,112 tone notes, 2 jobs
     python benchmarks/extract_speed.py --rss-notes 20000
     python benchmarks/extract_speed.py --corpus /data/nsynth-test
+    python benchmarks/extract_speed.py --preset transfer --no-baseline --notes 1000
 """
 
 from __future__ import annotations
@@ -101,11 +102,11 @@ class TreeRSS(threading.Thread):
             time.sleep(self.interval)
 
 
-def run_cli(corpus, out, jobs, watch_rss=False):
+def run_cli(corpus, out, jobs, watch_rss=False, preset="default"):
     """Run ``featurekit extract`` as a fresh process; (wall s, CPU s, peak tree RSS bytes)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     cmd = [sys.executable, "-m", "featurekit.cli.main", "extract", str(corpus), "--out", str(out),
-           "--jobs", str(jobs), "--quiet"]
+           "--jobs", str(jobs), "--quiet", "--preset", preset]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
     watcher = TreeRSS(proc.pid) if watch_rss else None
@@ -157,6 +158,9 @@ def main(argv=None):
     ap.add_argument("--baseline-notes", type=int, default=150, help="notes timed for the librosa loop")
     ap.add_argument("--rss-notes", type=int, default=0, help="also measure peak RSS on this many notes")
     ap.add_argument("--workdir", type=Path, help="where to write corpora and tables (default: a temp dir)")
+    ap.add_argument("--preset", default="default",
+                    help="extraction preset (e.g. transfer: default + MusiCNN embeddings)")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the librosa loop")
     args = ap.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="fk-bench-", dir=args.workdir))
@@ -177,10 +181,10 @@ def main(argv=None):
         (tiny / "audio").mkdir(parents=True)
         for nid, path in zip(small, listing.notes["path"].iloc[: len(small)]):
             os.symlink(path, tiny / "audio" / Path(nid).name)
-        wall0, cpu0, _ = run_cli(tiny / "audio", work / "out-tiny", args.jobs)
-        wall, cpu, _ = run_cli(corpus, work / "out", args.jobs)
+        wall0, cpu0, _ = run_cli(tiny / "audio", work / "out-tiny", args.jobs, preset=args.preset)
+        wall, cpu, _ = run_cli(corpus, work / "out", args.jobs, preset=args.preset)
         per_note_wall = max(wall - wall0, 1e-9) / max(n - len(small), 1)
-        print("\nfeaturekit extract (default preset, fresh process, start-up included)")
+        print(f"\nfeaturekit extract ({args.preset} preset, fresh process, start-up included)")
         print(f"  {n} notes: wall {wall:.2f} s ({n / wall:.0f} notes/s), CPU {cpu:.2f} s "
               f"= {1000 * cpu / n:.2f} CPU-ms/note")
         print(f"  start-up (64-note run): wall {wall0:.2f} s, CPU {cpu0:.2f} s")
@@ -188,15 +192,18 @@ def main(argv=None):
         projected = wall0 + per_note_wall * NSYNTH_NOTES
         print(f"  projected full NSynth ({NSYNTH_NOTES:,} notes): {projected / 60:.1f} min wall")
 
-        paths = listing.notes["path"].iloc[: args.baseline_notes].tolist()
-        base = librosa_loop(paths)
-        print(f"\nper-file librosa loop (same kinds of features, {len(paths)} notes, 1 process)")
-        print(f"  {1000 * base:.2f} CPU-ms/note -> featurekit is {base / (cpu / n):.1f}x faster per CPU-second")
-        print(f"  projected full NSynth: {base * NSYNTH_NOTES / 3600:.1f} h on one core")
+        if not args.no_baseline:
+            paths = listing.notes["path"].iloc[: args.baseline_notes].tolist()
+            base = librosa_loop(paths)
+            print(f"\nper-file librosa loop (same kinds of features, {len(paths)} notes, 1 process)")
+            print(f"  {1000 * base:.2f} CPU-ms/note -> featurekit is {base / (cpu / n):.1f}x "
+                  "faster per CPU-second")
+            print(f"  projected full NSynth: {base * NSYNTH_NOTES / 3600:.1f} h on one core")
 
         if args.rss_notes:
             big = replicate(Path(corpus), work / "big", args.rss_notes)
-            wall, cpu, peak = run_cli(big, work / "out-big", args.jobs, watch_rss=True)
+            wall, cpu, peak = run_cli(big, work / "out-big", args.jobs, watch_rss=True,
+                                      preset=args.preset)
             print(f"\n{args.rss_notes} notes: wall {wall:.1f} s, CPU {1000 * cpu / args.rss_notes:.2f} "
                   f"CPU-ms/note, peak RSS of the process tree {peak / 2**20:.0f} MiB")
     finally:

@@ -15,7 +15,8 @@ What a user runs, step by step (the benchmark does the same through the
 library, caching each step under ``--work``)::
 
     featurekit synth --out R              # defaults (here: --pitch-step/--velocities)
-    featurekit extract R --out FR         # and --preset mfcc40 for mfcc40-rf
+    featurekit extract R --out FR         # the pipeline's preset: --preset mfcc40 for
+                                          # mfcc40-rf, --preset transfer for musicnn-logreg
     featurekit extract DEV --out FD
     featurekit train KIND --features FR --features FD_TRAIN --fit-all --out M
     featurekit evaluate M --features FD_HELD_OUT
@@ -55,13 +56,13 @@ sys.path.insert(0, str(ROOT))
 import featurekit as fk  # noqa: E402
 import featurekit.synth  # noqa: E402,F401
 from featurekit.models.metrics import compute_metrics  # noqa: E402
-from featurekit.models.spec import available_pipelines  # noqa: E402
+from featurekit.models.spec import available_pipelines, load_spec  # noqa: E402
 
 TARGET = "instrument_family_str"
 # ../shared/nsynth-test-dev beside the repository (or beside a worktree folder)
 DEV = next((p / "shared" / "nsynth-test-dev" for p in (ROOT.parent, ROOT.parent.parent)
             if (p / "shared" / "nsynth-test-dev").is_dir()), ROOT.parent / "shared" / "nsynth-test-dev")
-KINDS = ("mfcc40-rf", "rf", "extratrees", "ensemble", "hgb", "logreg", "svm")
+KINDS = ("mfcc40-rf", "rf", "extratrees", "ensemble", "hgb", "logreg", "svm", "musicnn-logreg")
 
 
 def render(work: Path, args) -> Path:
@@ -171,7 +172,8 @@ def main(argv=None):
     corpus = render(args.work, args)
     dev_root = dev_corpus(args.work, args.dev)
     tables = {}
-    for preset in sorted({"mfcc40" if k == "mfcc40-rf" else "default" for k in kinds}):
+    preset_of = {k: load_spec(k).features.preset or "default" for k in kinds}
+    for preset in sorted(set(preset_of.values())):
         tables[preset] = (extract(corpus, args.work / f"renders-{preset}", preset, args.jobs),
                           extract(dev_root, args.work / f"dev-{preset}", preset, args.jobs))
     rows = []
@@ -179,7 +181,7 @@ def main(argv=None):
               f"{'macro-F1':>8} {'fit s':>6}")
     print(header, flush=True)
     for kind in kinds:
-        renders, dev = tables["mfcc40" if kind == "mfcc40-rf" else "default"]
+        renders, dev = tables[preset_of[kind]]
         y = dev[TARGET].to_numpy()
         t = time.perf_counter()
         alone = scores(y, fit_predict(kind, [renders], dev, seed=args.seed, jobs=args.jobs))

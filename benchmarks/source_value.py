@@ -1,4 +1,4 @@
-"""Does adding a sample source to the training renders help on other sources?
+"""Cross-validation grouped by source, and whether adding a sample source helps.
 
 A candidate source (e.g. FreePats, ``featurekit.synth.gus``) is judged by
 cross-validation grouped by independent source, never by the real
@@ -9,7 +9,10 @@ renders and every real dev note; and 5 folds of whole real dev instruments,
 training on every render and the other real instruments, pooled), each fit
 once without and once with the candidate's renders added to its training
 rows.  The candidate is never scored.  Score: family macro-F1 (and
-accuracy) per held-out group, and the mean of the four macro-F1s.
+accuracy) per held-out group, and the mean of the macro-F1s.  Without
+``--add`` it prints the grouped CV of each pipeline alone (the way the
+packaged pipelines' parameters are chosen); each pipeline reads the tables of
+its own preset (``renders-<preset>``, ``dev-<preset>``).
 
 Usage::
 
@@ -17,6 +20,7 @@ Usage::
     featurekit synth -s freepats.sf2 --out C --pitch-step 6 --velocities 50,100
     featurekit extract C --out CF
     python benchmarks/source_value.py --work W --add CF --kinds rf
+    python benchmarks/source_value.py --work W --kinds logreg,musicnn-logreg
 
 Measured: see README, "Recognition on real recordings".
 """
@@ -73,20 +77,24 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, required=True,
                     help="real_transfer.py's cache (renders-default/, dev-default/)")
-    ap.add_argument("--add", type=Path, required=True, action="append",
+    ap.add_argument("--add", type=Path, action="append",
                     help="feature table(s) of the candidate source's renders")
     ap.add_argument("--kinds", default="rf")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args(argv)
-    renders = fk.load_features(args.work / "renders-default")
-    dev = fk.load_features(args.work / "dev-default")
-    extra = pd.concat([fk.load_features(p) for p in args.add], ignore_index=True)
-    all_folds = list(folds(renders, dev, 5, args.seed))
-    print(f"{len(renders)} renders, {len(dev)} real dev notes, candidate {len(extra)} notes "
-          f"({', '.join(sorted(extra['library'].unique()))})", flush=True)
+    extra = (pd.concat([fk.load_features(p) for p in args.add], ignore_index=True)
+             if args.add else None)
     for kind in args.kinds.split(","):
-        for label, add in (("without", None), ("with", extra)):
+        preset = load_spec(kind).features.preset or "default"
+        renders = fk.load_features(args.work / f"renders-{preset}")
+        dev = fk.load_features(args.work / f"dev-{preset}")
+        all_folds = list(folds(renders, dev, 5, args.seed))
+        print(f"{kind}: {len(renders)} renders ({', '.join(sorted(renders['library'].unique()))}), "
+              f"{len(dev)} real dev notes"
+              + (f", candidate {len(extra)} notes ({', '.join(sorted(extra['library'].unique()))})"
+                 if extra is not None else ""), flush=True)
+        for label, add in (("without", None), ("with", extra))[:2 if extra is not None else 1]:
             t0 = time.perf_counter()
             res = score(kind, all_folds, add, args.seed, args.jobs)
             print(f"{kind:<10} {label:<8} "

@@ -80,6 +80,14 @@ class ExtractionConfig:
             raise ConfigError(
                 f"hop_length ({self.hop_length}) must not exceed n_fft ({self.n_fft})"
             )
+        from .features.registry import FEATURES
+
+        fixed = {f: FEATURES[f].sample_rate for f in PRESETS[self.preset]
+                 if FEATURES[f].sample_rate not in (None, self.sample_rate)}
+        if fixed:
+            name, rate = next(iter(fixed.items()))
+            raise ConfigError(f"preset {self.preset!r} has {name!r}, which needs "
+                              f"sample_rate={rate}; got sample_rate={self.sample_rate}")
         if self.n_samples < self.n_fft:
             raise ConfigError(
                 f"duration {self.duration} s at {self.sample_rate} Hz is shorter than one "

@@ -210,7 +210,9 @@ def test_every_column_parses_to_a_catalogue_feature_of_its_module_family(plan):
         parsed = parse_column(c)
         func = FEATURES[parsed.feature].func
         assert parsed.group in family_of_module[func.__module__.rsplit(".", 1)[1]], c
-    assert {parse_column(c).feature for c in cols} == set(FEATURES)
+    # "full" is every hand-made feature: the MusiCNN embeddings need optional weights
+    handmade = {f for f in FEATURES if FEATURES[f].family != "musicnn"}
+    assert {parse_column(c).feature for c in cols} == handmade
 
 
 def test_every_feature_function_documents_its_output_shape():

@@ -142,7 +142,8 @@ def test_missing_preset_features_name_each_preset_to_extract_once(tmp_path):
 def test_missing_preset_features_suggest_the_larger_presets_too():
     with pytest.raises(ConfigError) as err:
         select_columns(load_spec("rf"), make_table(preset="mfcc40").columns)
-    assert str(err.value).endswith("extract with --preset default or --preset full")
+    assert str(err.value).endswith(
+        "extract with --preset default or --preset transfer or --preset full")
 
 
 def test_bad_exclude_lists_each_allowed_name_once(tmp_path):

@@ -22,7 +22,9 @@ def _names(ctx, param, value):
 @click.option("--out", "-o", required=True, type=click.Path(file_okay=False),
               help="Output directory (created; re-run the same command to resume).")
 @click.option("--preset", default="default", show_default=True, type=click.Choice(sorted(PRESETS)),
-              help="Feature preset: mfcc40 (classic 40 mean MFCCs), default, full.")
+              help="Feature preset: mfcc40 (classic 40 mean MFCCs), default, transfer "
+                   "(default + MusiCNN embeddings, for real recordings; needs pip install "
+                   "--no-deps musicnn==0.1.0), full.")
 @click.option("--frames", type=click.Choice(["mfcc", "logmel"]), default=None, is_flag=False,
               flag_value="mfcc",
               help="Also store one time-frequency matrix per note for `featurekit train cnn`: "

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 # The family modules register the catalogue's features.
-from . import envelope, harmonic, mfcc, spectral, temporal  # noqa: F401
+from . import envelope, harmonic, mfcc, musicnn, spectral, temporal  # noqa: F401
 from .registry import CLIP_STATISTIC, FEATURES, STATISTICS
 
 __all__ = ["Preset", "PRESETS", "PRESET_MFCC", "make_preset", "register_preset"]
@@ -146,23 +146,32 @@ _HARMONIC = ["harmonic_f0", "harmonic_harmonicity", "harmonic_hnr", "harmonic_od
 _CLIP_TAIL = {"mfcc_onset": ("value",), "mfcc_tail": ("value",),
               **{n: ("value",) for n in _ENVELOPE + _HARMONIC}}
 
+_DEFAULT = {
+    "mfcc": DEFAULT_STATISTICS,
+    "mfcc_delta": DEFAULT_STATISTICS,
+    "spectral_centroid": DEFAULT_STATISTICS,
+    "spectral_bandwidth": DEFAULT_STATISTICS,
+    "spectral_rolloff": DEFAULT_STATISTICS,
+    "spectral_flatness": DEFAULT_STATISTICS,
+    "spectral_contrast": DEFAULT_STATISTICS,
+    "chroma": DEFAULT_STATISTICS,
+    "temporal_zcr": DEFAULT_STATISTICS,
+    "temporal_rms": DEFAULT_STATISTICS,
+    **_CLIP_TAIL,
+}
+
 #: The packaged presets, by name.
 PRESETS: dict[str, Preset] = {p.name: p for p in (
     make_preset("mfcc40", {"mfcc": ("mean",)}, n_mfcc=40,
                 doc="The classic seed recipe: 40 MFCC means."),
-    make_preset("default", {
-        "mfcc": DEFAULT_STATISTICS,
-        "mfcc_delta": DEFAULT_STATISTICS,
-        "spectral_centroid": DEFAULT_STATISTICS,
-        "spectral_bandwidth": DEFAULT_STATISTICS,
-        "spectral_rolloff": DEFAULT_STATISTICS,
-        "spectral_flatness": DEFAULT_STATISTICS,
-        "spectral_contrast": DEFAULT_STATISTICS,
-        "chroma": DEFAULT_STATISTICS,
-        "temporal_zcr": DEFAULT_STATISTICS,
-        "temporal_rms": DEFAULT_STATISTICS,
-        **_CLIP_TAIL,
-    }, n_mfcc=20, doc="20 MFCCs with deltas, spectral shape, chroma, envelope and harmonics."),
+    make_preset("default", _DEFAULT, n_mfcc=20,
+                doc="20 MFCCs with deltas, spectral shape, chroma, envelope and harmonics."),
+    make_preset("transfer", {
+        **_DEFAULT,
+        "musicnn_mean": ("value",),
+        "musicnn_max": ("value",),
+    }, n_mfcc=20, doc="The default preset plus MusiCNN embeddings (16 kHz; needs musicnn's "
+                      "weights: pip install --no-deps musicnn==0.1.0)."),
     make_preset("full", {
         "mfcc": ALL_STATISTICS,
         "mfcc_delta": DEFAULT_STATISTICS,
@@ -178,7 +187,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
         "temporal_zcr": ALL_STATISTICS,
         "temporal_rms": ALL_STATISTICS,
         **_CLIP_TAIL,
-    }, n_mfcc=40, doc="Every feature of the catalogue, frame features with more statistics."),
+    }, n_mfcc=40, doc="Every hand-made feature of the catalogue (not the MusiCNN "
+                          "embeddings), frame features with more statistics."),
 )}
 
 

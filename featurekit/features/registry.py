@@ -64,6 +64,9 @@ class Feature:
         Unit of the values, for documentation and plots.
     doc : str
         One-line description.
+    sample_rate : int or None
+        The only clip rate (Hz) the feature works at (a pre-trained model's),
+        checked by :class:`~featurekit.config.ExtractionConfig`; None: any.
     """
 
     name: str
@@ -72,6 +75,7 @@ class Feature:
     func: Callable
     unit: str
     doc: str
+    sample_rate: int | None = None
 
 
 #: Every registered feature, by name.
@@ -92,7 +96,7 @@ CLIP_STATISTIC = "value"
 
 
 def register(name: str, *, kind: str, unit: str, doc: str | None = None,
-             replace: bool = False) -> Callable:
+             replace: bool = False, sample_rate: int | None = None) -> Callable:
     """Decorator adding a feature function to :data:`FEATURES`.
 
     Parameters
@@ -112,6 +116,9 @@ def register(name: str, *, kind: str, unit: str, doc: str | None = None,
         docstring.
     replace : bool, default=False
         Allow replacing a feature of the same name (else an error).
+    sample_rate : int, optional
+        The only sample rate (Hz) the feature works at; extraction configs of
+        a preset holding it must use that rate.
 
     Returns
     -------
@@ -142,7 +149,7 @@ def register(name: str, *, kind: str, unit: str, doc: str | None = None,
         text = doc or (func.__doc__ or "").strip().split("\n")[0].strip()
         if not text:
             raise ConfigError(f"feature {name!r}: give a one-line doc (or a docstring)")
-        FEATURES[name] = Feature(name, name.split("_")[0], kind, func, unit, text)
+        FEATURES[name] = Feature(name, name.split("_")[0], kind, func, unit, text, sample_rate)
         return func
 
     return decorator
