@@ -65,6 +65,11 @@ DEV = next((p / "shared" / "nsynth-test-dev" for p in (ROOT.parent, ROOT.parent.
 KINDS = ("mfcc40-rf", "rf", "extratrees", "ensemble", "hgb", "logreg", "svm", "musicnn-logreg")
 
 
+def preset_for(kind: str) -> str:
+    """The preset a pipeline's table is extracted with: its spec's, else mfcc40 / default."""
+    return load_spec(kind).features.preset or ("mfcc40" if kind == "mfcc40-rf" else "default")
+
+
 def render(work: Path, args) -> Path:
     out = work / "renders"
     if not (out / "synth_instruments.csv").exists():
@@ -172,7 +177,7 @@ def main(argv=None):
     corpus = render(args.work, args)
     dev_root = dev_corpus(args.work, args.dev)
     tables = {}
-    preset_of = {k: load_spec(k).features.preset or "default" for k in kinds}
+    preset_of = {k: preset_for(k) for k in kinds}
     for preset in sorted(set(preset_of.values())):
         tables[preset] = (extract(corpus, args.work / f"renders-{preset}", preset, args.jobs),
                           extract(dev_root, args.work / f"dev-{preset}", preset, args.jobs))

@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import featurekit as fk  # noqa: E402
 from featurekit.models.pipeline import build_pipeline  # noqa: E402
 from featurekit.models.spec import load_spec, select_columns  # noqa: E402
-from real_transfer import TARGET  # noqa: E402
+from real_transfer import TARGET, preset_for  # noqa: E402
 from smote_budget import folds  # noqa: E402
 
 
@@ -86,7 +86,7 @@ def main(argv=None):
     extra = (pd.concat([fk.load_features(p) for p in args.add], ignore_index=True)
              if args.add else None)
     for kind in args.kinds.split(","):
-        preset = load_spec(kind).features.preset or "default"
+        preset = preset_for(kind)
         renders = fk.load_features(args.work / f"renders-{preset}")
         dev = fk.load_features(args.work / f"dev-{preset}")
         all_folds = list(folds(renders, dev, 5, args.seed))

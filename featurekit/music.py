@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
+from .errors import ConfigError, CorpusError
 
 #: Scale degrees (semitones above C) melodies walk on.
 MAJOR_SCALE = (0, 2, 4, 5, 7, 9, 11)
@@ -77,7 +77,11 @@ def render_melody(soundfont, program: int, pitches, *, note_seconds: float = 0.5
     if not 0 <= int(program) <= 127:
         raise ConfigError(f"GM program must be in 0..127, got {program!r}")
     synth, sfid = load(os.fspath(soundfont))
-    synth.program_select(0, sfid, 0, int(program))
+    try:
+        synth.program_select(0, sfid, 0, int(program))
+    except RuntimeError:  # TinySoundFont's only signal for a preset absent from bank 0
+        raise CorpusError(f"{os.fspath(soundfont)} has no preset for GM program {int(program)} "
+                          "in bank 0") from None
     step = int(round(note_seconds * RENDER_RATE))
     held = int(round(LEGATO * step))
     parts = []

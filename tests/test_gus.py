@@ -145,3 +145,12 @@ def test_render_corpus_plays_a_timidity_config(patch_set, tmp_path, monkeypatch)
     assert {e["instrument_family_str"] for e in examples.values()} == {"keyboard"}
     (cached,) = (tmp_path / "cache" / "featurekit" / "gus").glob("*/set.sf2")
     assert cached == gus.cached_soundfont(patch_set)  # converted once, then reused
+
+
+def test_a_program_missing_from_a_patch_set_is_a_corpus_error(patch_set, tmp_path, monkeypatch):
+    from featurekit.music import render_melody
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert len(render_melody(patch_set, 0, [57, 60])) > 0  # a .cfg plays where an .sf2 does
+    with pytest.raises(CorpusError, match="no preset for GM program 5"):
+        render_melody(patch_set, 5, [60])

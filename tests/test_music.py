@@ -54,10 +54,11 @@ def test_music_corpus_manifest_reads_as_a_corpus(tmp_path):
 
 
 def _soundfonts():
-    """Usable General MIDI SoundFonts here: sampled (not FM), under 200 MB."""
+    """Usable General MIDI SoundFonts here: complete .sf2 banks, sampled (not FM), under 200 MB."""
     found = {}  # by name: a second copy of TimGM6mb is not a held-out SoundFont
-    for p in find_soundfonts():
-        if "opl" not in p.name.lower() and p.resolve().stat().st_size < 200e6:
+    for p in find_soundfonts():  # (GUS sets such as FreePats lack some of PROGRAMS)
+        if (p.suffix == ".sf2" and "opl" not in p.name.lower()
+                and p.resolve().stat().st_size < 200e6):
             found.setdefault(p.stem, p)
     return sorted(found.values(), key=lambda p: p.resolve().stat().st_size)
 

@@ -91,3 +91,22 @@ def test_extract_without_the_weights_fails_before_writing(tone_corpus, tmp_path,
     with pytest.raises(MissingDependencyError, match="musicnn"):
         fk.extract(tone_corpus, tmp_path / "out", preset="transfer", n_jobs=1, progress=False)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.parquet"))
+
+
+@needs_weights
+def test_musicnn_logreg_trains_on_a_transfer_table(tone_corpus, tmp_path):
+    import featurekit as fk
+
+    fk.extract(tone_corpus, tmp_path / "feats", preset="transfer", n_jobs=1, progress=False)
+    result = fk.train([tmp_path / "feats"], "musicnn-logreg", fit_all=True, seed=0)
+    scored = fk.evaluate(result.model, tmp_path / "feats")
+    assert len(scored.predictions) == len(fk.load_features(tmp_path / "feats"))
+    assert scored.metrics["accuracy"] > 0.5  # its own training rows, 3 well-separated families
+
+
+def test_musicnn_logreg_on_a_default_table_says_which_preset(tone_corpus, tmp_path):
+    import featurekit as fk
+
+    fk.extract(tone_corpus, tmp_path / "feats", n_jobs=1, progress=False)
+    with pytest.raises(ConfigError, match="--preset transfer"):
+        fk.train([tmp_path / "feats"], "musicnn-logreg", fit_all=True)

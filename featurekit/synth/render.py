@@ -16,6 +16,7 @@ import struct
 import numpy as np
 
 from ..errors import CorpusError, MissingRendererError
+from . import gus
 
 SAMPLE_RATE = 16_000  #: Hz, as NSynth
 RENDER_RATE = 48_000  #: Hz, TinySoundFont's rate before anti-aliased resampling
@@ -29,6 +30,9 @@ _LOADED: dict = {}  # path -> (Synth, sfid): one SoundFont per process, reused a
 
 def load(path: str):
     """Return ``(synth, sfid)``: a TinySoundFont synth with ``path`` loaded, cached.
+
+    ``path`` may be a Timidity ``.cfg`` of a GUS patch set: its converted
+    SoundFont (:func:`featurekit.synth.gus.cached_soundfont`) is loaded.
 
     Raises
     ------
@@ -46,8 +50,9 @@ def load(path: str):
             ) from exc
         _LOADED.clear()  # SoundFonts can be hundreds of MB: keep one per process
         synth = tinysoundfont.Synth(samplerate=RENDER_RATE)
+        file = str(gus.cached_soundfont(path)) if gus.is_gus_config(path) else path
         try:
-            _LOADED[path] = synth, synth.sfload(path)
+            _LOADED[path] = synth, synth.sfload(file)
         except Exception as exc:  # TinySoundFont raises a bare RuntimeError
             raise CorpusError(f"cannot load SoundFont {path}: {exc}") from None
     return _LOADED[path]
