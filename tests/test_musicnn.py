@@ -86,7 +86,7 @@ def test_transfer_preset_columns_parse_into_the_musicnn_family():
 def test_extract_without_the_weights_fails_before_writing(tone_corpus, tmp_path, monkeypatch):
     import featurekit as fk
 
-    musicnn._weights.cache_clear()  # weights loaded by an earlier test
+    musicnn.load_weights.cache_clear()  # weights loaded by an earlier test
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(MissingDependencyError, match="musicnn"):
         fk.extract(tone_corpus, tmp_path / "out", preset="transfer", n_jobs=1, progress=False)
