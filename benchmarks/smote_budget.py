@@ -61,11 +61,14 @@ from real_transfer import TARGET, dev_folds  # noqa: E402
 
 #: Debian's SoundFonts by independent recording chain (near-copies together).
 SOURCES = {"FluidR3_GM": "fluid", "MuseScore_General_Full": "fluid", "TimGM6mb": "timgm",
-           "sf_GMbank": "timgm", "OPL-3_FM_128M": "opl3"}
+           "sf_GMbank": "timgm", "OPL-3_FM_128M": "opl3", "freepats": "freepats"}
 
 
 def folds(renders: pd.DataFrame, dev: pd.DataFrame, n_dev_folds: int, seed: int):
-    """(name, train, test) for leave-one-source-out and whole-instrument dev folds."""
+    """(name, train, test) for leave-one-source-out and whole-instrument dev folds.
+
+    One source fold per independent source among the renders' libraries
+    (a library not in :data:`SOURCES` is a source of its own)."""
     group = renders["library"].map(lambda s: SOURCES.get(s, s))
     for g in sorted(group.unique()):
         yield g, pd.concat([renders[group != g], dev]), renders[group == g]
