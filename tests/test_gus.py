@@ -154,3 +154,14 @@ def test_a_program_missing_from_a_patch_set_is_a_corpus_error(patch_set, tmp_pat
     assert len(render_melody(patch_set, 0, [57, 60])) > 0  # a .cfg plays where an .sf2 does
     with pytest.raises(CorpusError, match="no preset for GM program 5"):
         render_melody(patch_set, 5, [60])
+
+
+def test_write_soundfont_does_not_replace_an_existing_file(patch_set, tmp_path):
+    from featurekit.errors import OutputError
+
+    (tmp_path / "mine.sf2").write_bytes(b"user data")
+    with pytest.raises(OutputError, match="exists"):
+        gus.write_soundfont(patch_set, tmp_path / "mine.sf2")
+    assert (tmp_path / "mine.sf2").read_bytes() == b"user data"
+    gus.write_soundfont(patch_set, tmp_path / "mine.sf2", overwrite=True)
+    assert (tmp_path / "mine.sf2").read_bytes()[:4] == b"RIFF"

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, MissingDependencyError
-from .filters import mel_filterbank
+from .filters import hann, mel_filterbank
 from .registry import register
 
 __all__ = ["MODEL", "SAMPLE_RATE", "N_FFT", "HOP", "N_MELS", "N_FRAMES", "INSTALL",
@@ -178,6 +178,11 @@ def load_weights(model: str = MODEL) -> dict:
 
 
 @lru_cache(maxsize=1)
+def _window() -> np.ndarray:
+    return hann(N_FFT).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
 def _mel_basis() -> np.ndarray:
     return mel_filterbank(SAMPLE_RATE, N_FFT, N_MELS).astype(np.float32).T.copy()  # (F, mels)
 
@@ -201,8 +206,7 @@ def log_mel(y: np.ndarray) -> np.ndarray:
     need = (N_FRAMES - 1) * HOP + N_FFT // 2  # samples the 187 centred frames reach
     y = np.pad(y[:, :need], ((0, 0), (N_FFT // 2, N_FFT // 2 + max(0, need - y.shape[1]))))
     frames = np.lib.stride_tricks.sliding_window_view(y, N_FFT, axis=-1)[:, ::HOP][:, :N_FRAMES]
-    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(N_FFT) / N_FFT)).astype(np.float32)
-    power = np.abs(np.fft.rfft(frames * window, axis=-1)).astype(np.float32) ** 2
+    power = np.abs(np.fft.rfft(frames * _window(), axis=-1)).astype(np.float32) ** 2
     return np.log10(10000 * (power @ _mel_basis()) + 1).astype(np.float32)
 
 

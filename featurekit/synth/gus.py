@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import CorpusError
+from ..errors import CorpusError, OutputError
 from ..fileio import atomic_path
 
 __all__ = ["PatchSample", "read_patch", "read_timidity_config", "write_soundfont",
@@ -260,7 +260,7 @@ def _chunk(tag: bytes, body: bytes) -> bytes:
     return tag + struct.pack("<I", len(body)) + body + (b"\0" if len(body) % 2 else b"")
 
 
-def write_soundfont(config, out, name: str | None = None) -> Path:
+def write_soundfont(config, out, name: str | None = None, *, overwrite: bool = False) -> Path:
     """Write the melodic bank of a GUS patch set as a SoundFont 2 file.
 
     Parameters
@@ -271,6 +271,9 @@ def write_soundfont(config, out, name: str | None = None) -> Path:
         The ``.sf2`` to write (atomically: a crash leaves no partial file).
     name : str, optional
         The bank's name inside the file (default: the config's stem).
+    overwrite : bool, default=False
+        Replace an existing ``out`` (else an error: featurekit does not
+        overwrite files it may not have written).
 
     Returns
     -------
@@ -282,8 +285,12 @@ def write_soundfont(config, out, name: str | None = None) -> Path:
     ------
     CorpusError
         No readable patch in the config's bank 0.
+    OutputError
+        ``out`` exists and ``overwrite`` is False.
     """
-    config = Path(config)
+    config, out = Path(config), Path(out)
+    if out.exists() and not overwrite:
+        raise OutputError(f"{out} exists; pass overwrite=True to replace it")
     patches = {}
     for program, path in sorted(read_timidity_config(config).items()):
         try:
@@ -335,7 +342,6 @@ def write_soundfont(config, out, name: str | None = None) -> Path:
     sdta = _chunk(b"smpl", np.concatenate(smpl).astype("<i2").tobytes())
     body = b"sfbk" + b"".join(_chunk(b"LIST", tag + data) for tag, data in (
         (b"INFO", info), (b"sdta", sdta), (b"pdta", pdta)))
-    out = Path(out)
     with atomic_path(out) as tmp:
         Path(tmp).write_bytes(_chunk(b"RIFF", body))
     return out
