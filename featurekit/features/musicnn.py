@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, MissingDependencyError
+from ..errors import MissingDependencyError
 from .filters import hann, mel_filterbank
 from .registry import register
 
@@ -277,10 +277,7 @@ def embed(y: np.ndarray, model: str = MODEL, batch: int = 8) -> tuple[np.ndarray
 
 
 def _pooled(a):
-    if a.sr != SAMPLE_RATE:  # ExtractionConfig refuses such configs first
-        raise ConfigError(f"the musicnn features need 16 kHz clips (sample_rate=16000), "
-                          f"got sample_rate={a.sr}")
-    return embed(a.y)
+    return embed(a.y)  # 16 kHz: ExtractionConfig checks Feature.sample_rate
 
 
 @register("musicnn_mean", kind="clip", unit="activation", sample_rate=SAMPLE_RATE)
