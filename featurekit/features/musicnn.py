@@ -215,18 +215,31 @@ def _bn(x, w, name):
     return (x - w[f"{name}/moving_mean"]) * scale + w[f"{name}/beta"]
 
 
-def _conv(x, kernel, bias, pad_before, pad_after):
+def _conv(x, kernel, pad_before, pad_after):
     """'valid' 2-D convolution over (time, freq) of x (B, T, F, C) after zero-padding time.
 
-    kernel (kt, kf, C, K); returns relu(conv + bias), shape (B, T', F - kf + 1, K).
+    kernel (kt, kf, C, K); returns the convolution without bias or activation,
+    shape (B, T', F - kf + 1, K).
     """
     kt, kf, c, k = kernel.shape
     x = np.pad(x, ((0, 0), (pad_before, pad_after), (0, 0), (0, 0)))
     win = np.lib.stride_tricks.sliding_window_view(x, (kt, kf), axis=(1, 2))  # B,T',F',C,kt,kf
     b, t, f = win.shape[:3]
     cols = win.transpose(0, 1, 2, 4, 5, 3).reshape(b * t * f, kt * kf * c)
-    out = cols @ kernel.reshape(kt * kf * c, k) + bias
-    return np.maximum(out, 0).reshape(b, t, f, k)
+    return (cols @ kernel.reshape(kt * kf * c, k)).reshape(b, t, f, k)
+
+
+def _freq_max(z, w, conv, norm):
+    """``max over frequency of bn(relu(z + bias))``, shape (B, T, K), of z (B, T, F, K).
+
+    Bias, ReLU and batch normalisation are monotone per channel (normalisation
+    decreasing where its scale is negative), so the maximum is taken first (the
+    minimum where the scale is negative) and they are applied to (B, T, K)
+    only: the same values, without three passes over the full map.
+    """
+    scale = w[f"{norm}/gamma"]
+    pick = np.where(scale >= 0, z.max(axis=2), z.min(axis=2))
+    return _bn(np.maximum(pick + w[f"{conv}/bias"], 0), w, norm)
 
 
 def _feature_map(mel: np.ndarray, w: dict) -> np.ndarray:
@@ -234,17 +247,15 @@ def _feature_map(mel: np.ndarray, w: dict) -> np.ndarray:
     x = _bn(mel[..., None], w, "batch_normalization")  # (B, T, 96, 1)
     branches = []
     for k, conv in enumerate(("conv2d", "conv2d_1", "conv2d_2", "conv2d_3", "conv2d_4")):
-        kernel, bias = w[f"{conv}/kernel"], w[f"{conv}/bias"]
+        kernel = w[f"{conv}/kernel"]
         kt = kernel.shape[0]
         pad = (3, 3) if k < 2 else ((kt - 1) // 2, kt // 2)  # timbral: 3+3; temporal: 'same'
-        y = _bn(_conv(x, kernel, bias, *pad), w, f"batch_normalization_{k + 1}")
-        branches.append(y.max(axis=2))  # max over frequency: (B, T, K)
+        branches.append(_freq_max(_conv(x, kernel, *pad), w, conv, f"batch_normalization_{k + 1}"))
     front = np.concatenate(branches, axis=-1)  # (B, T, 561)
     layers, h = [front], front
     for k, conv in enumerate(("conv2d_5", "conv2d_6", "conv2d_7")):
-        kernel, bias = w[f"{conv}/kernel"], w[f"{conv}/bias"]
-        y = _conv(h[..., None], kernel, bias, 3, 3)[:, :, 0, :]  # (B, T, 64)
-        y = _bn(y, w, f"batch_normalization_{k + 6}")
+        y = _conv(h[..., None], w[f"{conv}/kernel"], 3, 3)[:, :, 0, :] + w[f"{conv}/bias"]
+        y = _bn(np.maximum(y, 0), w, f"batch_normalization_{k + 6}")  # (B, T, 64)
         h = y if k == 0 else y + h
         layers.append(h)
     return np.concatenate(layers, axis=-1)
