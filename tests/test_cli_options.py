@@ -72,6 +72,16 @@ def test_echo_warnings_prints_featurekit_warnings_as_one_stderr_line():
     assert res.stderr == "featurekit: warning: two SoundFonts are near-copies\n"
 
 
+def test_echo_warnings_passes_other_warnings_on_once():
+    # shown while still recording, a foreign warning (joblib's "A worker stopped ...")
+    # was recorded again and again: featurekit synth grew to 23 GB and was killed
+    with warnings.catch_warnings(record=True) as outer:
+        warnings.simplefilter("always")
+        with echo_warnings():
+            warnings.warn("a worker stopped", UserWarning)
+    assert [str(w.message) for w in outer] == ["a worker stopped"]
+
+
 def test_cli_wording_names_the_flag_not_the_parameter():
     with pytest.raises(OutputError, match=r"^x exists; pass --overwrite to replace it$"):
         with cli_wording({"overwrite=True": "--overwrite"}):

@@ -106,18 +106,20 @@ def cluster_options(runs: str, local: str = "a local cluster", note: str = ""):
 def echo_warnings():
     """Print each :class:`~featurekit.errors.FeaturekitWarning` raised inside as one stderr line.
 
-    Other warnings are passed on untouched.
+    Other warnings are passed on untouched, once the recording has stopped (shown
+    inside it, they would be recorded again, without end).
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", FeaturekitWarning)
-        try:
+    caught = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", FeaturekitWarning)
             yield
-        finally:
-            for w in caught:
-                if issubclass(w.category, FeaturekitWarning):
-                    click.echo(f"featurekit: warning: {w.message}", err=True)
-                else:
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    finally:
+        for w in caught:
+            if issubclass(w.category, FeaturekitWarning):
+                click.echo(f"featurekit: warning: {w.message}", err=True)
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 @contextlib.contextmanager
