@@ -237,9 +237,13 @@ def _freq_max(z, w, conv, norm):
     minimum where the scale is negative) and they are applied to (B, T, K)
     only: the same values, without three passes over the full map.
     """
-    scale = w[f"{norm}/gamma"]
-    pick = np.where(scale >= 0, z.max(axis=2), z.min(axis=2))
-    return _bn(np.maximum(pick + w[f"{conv}/bias"], 0), w, norm)
+    pick = np.where(w[f"{norm}/gamma"] >= 0, z.max(axis=2), z.min(axis=2))  # sign of the scale
+    return _relu_bn(pick, w, conv, norm)
+
+
+def _relu_bn(z, w, conv, norm):
+    """``bn(relu(z + bias))`` of layer ``conv`` and normalisation ``norm``, same shape as z."""
+    return _bn(np.maximum(z + w[f"{conv}/bias"], 0), w, norm)
 
 
 def _feature_map(mel: np.ndarray, w: dict) -> np.ndarray:
@@ -254,8 +258,8 @@ def _feature_map(mel: np.ndarray, w: dict) -> np.ndarray:
     front = np.concatenate(branches, axis=-1)  # (B, T, 561)
     layers, h = [front], front
     for k, conv in enumerate(("conv2d_5", "conv2d_6", "conv2d_7")):
-        y = _conv(h[..., None], w[f"{conv}/kernel"], 3, 3)[:, :, 0, :] + w[f"{conv}/bias"]
-        y = _bn(np.maximum(y, 0), w, f"batch_normalization_{k + 6}")  # (B, T, 64)
+        y = _relu_bn(_conv(h[..., None], w[f"{conv}/kernel"], 3, 3)[:, :, 0, :], w, conv,
+                     f"batch_normalization_{k + 6}")  # (B, T, 64)
         h = y if k == 0 else y + h
         layers.append(h)
     return np.concatenate(layers, axis=-1)
