@@ -62,7 +62,8 @@ TARGET = "instrument_family_str"
 # ../shared/nsynth-test-dev beside the repository (or beside a worktree folder)
 DEV = next((p / "shared" / "nsynth-test-dev" for p in (ROOT.parent, ROOT.parent.parent)
             if (p / "shared" / "nsynth-test-dev").is_dir()), ROOT.parent / "shared" / "nsynth-test-dev")
-KINDS = ("mfcc40-rf", "rf", "extratrees", "ensemble", "hgb", "logreg", "svm", "musicnn-logreg")
+KINDS = ("mfcc40-rf", "rf", "extratrees", "ensemble", "hgb", "logreg", "svm", "musicnn-logreg",
+         "musicnn-vote")
 
 
 def preset_for(kind: str) -> str:

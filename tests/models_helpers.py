@@ -110,3 +110,19 @@ def write_spec(tmp_path, text=FAST_SPEC, name="fast.toml"):
     path = tmp_path / name
     path.write_text(text)
     return path
+
+
+#: A soft vote: logistic regression on every column, a small forest on the MFCC columns only.
+VOTE_SPEC = """
+[features]
+preset = "default"
+[classifier]
+kind = "ensemble"
+[[classifier.members]]
+kind = "logreg"
+[[classifier.members]]
+kind = "rf"
+params = { n_estimators = 10 }
+[classifier.members.features]
+groups = ["mfcc"]
+"""

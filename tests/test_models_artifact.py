@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import skops.io as sio
-from models_helpers import make_table
+from models_helpers import VOTE_SPEC, make_table
 
 import featurekit
 from featurekit.errors import ModelError
@@ -94,3 +94,11 @@ def test_top_k_columns_are_ranked(table, model_dir):
     df = featurekit.load_model(model_dir).predict_table(table, top_k=2)
     assert list(df.columns) == ["label", "probability", "label_2", "probability_2"]
     assert (df["probability"] >= df["probability_2"]).all()
+
+
+def test_a_vote_with_per_member_columns_round_trips(table, tmp_path):
+    spec = tmp_path / "vote.toml"
+    spec.write_text(VOTE_SPEC)
+    fresh = featurekit.train(table, None, pipeline=spec, out=tmp_path / "m").model
+    loaded = featurekit.load_model(tmp_path / "m")
+    np.testing.assert_allclose(loaded.predict_proba(table), fresh.predict_proba(table))

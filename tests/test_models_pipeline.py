@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from models_helpers import FAST_SPEC, make_table, write_spec
+from models_helpers import FAST_SPEC, VOTE_SPEC, make_table, write_spec
 
 from featurekit.models.pipeline import build_pipeline
 from featurekit.models.resample import AdaptiveSMOTE, class_cap
@@ -165,3 +165,12 @@ def test_pitch_normalizer_uses_only_what_it_was_fitted_on():
     pn2.transform(np.vstack([test, test * 3]))  # transforming more rows changes nothing
     np.testing.assert_allclose(pn2.transform(test), first)
     assert first[:, 1].mean() > 3  # the test rows' offset is not removed
+
+
+def test_an_ensemble_member_with_its_own_features_is_fitted_on_those_columns_only(table, tmp_path):
+    spec = load_spec(write_spec(tmp_path, VOTE_SPEC))
+    cols, X, y = _xy(table, spec)
+    vote = build_pipeline(spec, cols).fit(X, y).named_steps["classifier"]
+    logreg, rf = vote.estimators_
+    assert logreg.n_features_in_ == len(cols)
+    assert rf.named_steps["rf"].n_features_in_ == sum(c.startswith("mfcc") for c in cols)

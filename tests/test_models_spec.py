@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from models_helpers import make_table, write_spec
+from models_helpers import VOTE_SPEC, make_table, write_spec
 
 from featurekit.errors import ConfigError
 from featurekit.models.spec import available_pipelines, load_spec, select_columns
@@ -166,3 +166,47 @@ def test_the_spec_in_docs_pipelines_md_loads(tmp_path):
     toml = re.search(r"```toml\n(.*?)```", text, re.S).group(1)
     spec = load_spec(write_spec(tmp_path, toml, "doc.toml"))
     assert search_grid(spec) == {"classifier__C": [0.01, 0.1, 1.0], "smote__k_neighbors": [3, 5]}
+
+
+def test_the_vote_in_docs_pipelines_md_loads_and_its_member_grid_key_is_valid(tmp_path):
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "docs" / "pipelines.md").read_text()
+    toml = re.findall(r"```toml\n(.*?)```", text, re.S)[1]
+    toml += "[search]\n[search.grid]\nclassifier__rf1__rf__n_estimators = [100, 300]\n"
+    spec = load_spec(write_spec(tmp_path, toml, "vote.toml"))
+    assert spec.classifier.members[1].features.exclude == ("chroma",)
+
+
+def test_an_ensemble_member_selects_its_own_columns_from_the_pipelines(tmp_path):
+    spec = load_spec(write_spec(tmp_path, VOTE_SPEC))
+    cols = select_columns(spec, make_table().columns)
+    member = select_columns(spec, cols, member=1)
+    assert member and all(c.startswith("mfcc") for c in member)
+    assert select_columns(spec, cols, member=0) == cols  # no features: every column
+    assert spec.member_columns(cols) == {1: [cols.index(c) for c in member]}
+
+
+def test_member_columns_outside_the_pipelines_features_are_named(tmp_path):
+    spec = load_spec(write_spec(tmp_path, VOTE_SPEC.replace('groups = ["mfcc"]', 'preset = "full"')))
+    with pytest.raises(ConfigError, match=r"members\[1\]: needs .*widen \[features\]"):
+        select_columns(spec, select_columns(spec, make_table().columns), member=1)
+
+
+def test_a_bad_member_features_key_is_named_with_its_member(tmp_path):
+    path = write_spec(tmp_path, VOTE_SPEC.replace("groups =", "grups ="))
+    with pytest.raises(ConfigError, match=r"unknown key 'classifier.members\[1\].features.grups'"):
+        load_spec(path)
+
+
+def test_features_on_the_classifier_itself_are_refused(tmp_path):
+    path = write_spec(tmp_path, BASE + '[classifier.features]\npreset = "default"\n')
+    with pytest.raises(ConfigError, match="only allowed on ensemble members"):
+        load_spec(path)
+
+
+def test_member_features_with_per_note_normalisation_are_refused(tmp_path):
+    path = write_spec(tmp_path, VOTE_SPEC.replace("[classifier]", "[normalise]\nper_note = true\n[classifier]"))
+    with pytest.raises(ConfigError, match="normalise.per_note and normalise.pitch off"):
+        load_spec(path)

@@ -93,14 +93,23 @@ def test_extract_without_the_weights_fails_before_writing(tone_corpus, tmp_path,
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.parquet"))
 
 
-@needs_weights
-def test_musicnn_logreg_trains_on_a_transfer_table(tone_corpus, tmp_path):
+@pytest.fixture(scope="module")
+def transfer_table(tone_corpus, tmp_path_factory):
     import featurekit as fk
 
-    fk.extract(tone_corpus, tmp_path / "feats", preset="transfer", n_jobs=1, progress=False)
-    result = fk.train([tmp_path / "feats"], "musicnn-logreg", fit_all=True, seed=0)
-    scored = fk.evaluate(result.model, tmp_path / "feats")
-    assert len(scored.predictions) == len(fk.load_features(tmp_path / "feats"))
+    out = tmp_path_factory.mktemp("transfer") / "feats"
+    fk.extract(tone_corpus, out, preset="transfer", n_jobs=1, progress=False)
+    return out
+
+
+@needs_weights
+@pytest.mark.parametrize("kind", ["musicnn-logreg", "musicnn-vote"])
+def test_the_musicnn_pipelines_train_on_a_transfer_table(transfer_table, kind):
+    import featurekit as fk
+
+    result = fk.train([transfer_table], kind, fit_all=True, seed=0)
+    scored = fk.evaluate(result.model, transfer_table)
+    assert len(scored.predictions) == len(fk.load_features(transfer_table))
     assert scored.metrics["accuracy"] > 0.5  # its own training rows, 3 well-separated families
 
 

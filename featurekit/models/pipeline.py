@@ -13,6 +13,7 @@ import warnings
 
 from imblearn.pipeline import Pipeline
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import (
     ExtraTreesClassifier,
     HistGradientBoostingClassifier,
@@ -21,6 +22,7 @@ from sklearn.ensemble import (
 )
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline as SkPipeline
 from sklearn.preprocessing import QuantileTransformer, RobustScaler, StandardScaler
 from .scalable_svm import ScalableSVC  # scale: exact RBF SVM or Nystroem above 20k rows
 
@@ -52,11 +54,14 @@ def _param_names(cls) -> set:
     return {n for n in inspect.signature(cls.__init__).parameters if n != "self"}
 
 
-def make_classifier(spec, *, seed=0, n_jobs=None):
+def make_classifier(spec, *, seed=0, n_jobs=None, member_columns=None):
     """Instantiate a classifier from a :class:`~featurekit.models.spec.ClassifierSpec`.
 
     ``random_state`` is set to ``seed`` unless the spec sets it, and ``n_jobs``
-    (when given) overrides the spec's for estimators that take it.
+    (when given) overrides the spec's for estimators that take it.  An
+    ensemble member with its own ``features`` becomes
+    ``Pipeline([("columns", ColumnTransformer(...)), (kind, estimator)])``
+    keeping the input column positions ``member_columns[i]`` (none when not given).
     """
     cls, defaults = _CLASSIFIERS[spec.kind]
     params = {**defaults, **spec.params}
@@ -66,10 +71,18 @@ def make_classifier(spec, *, seed=0, n_jobs=None):
     if n_jobs is not None and "n_jobs" in names and spec.kind in ("rf", "extratrees"):
         params["n_jobs"] = n_jobs
     if spec.kind == "ensemble":
-        params["estimators"] = [
-            (f"{m.kind}{i}", make_classifier(m, seed=seed, n_jobs=n_jobs))
-            for i, m in enumerate(spec.members)
-        ]
+        members = []
+        for i, m in enumerate(spec.members):
+            est = make_classifier(m, seed=seed, n_jobs=n_jobs)
+            if m.features is not None:
+                keep = list((member_columns or {}).get(i, []))
+                est = SkPipeline([
+                    ("columns", ColumnTransformer([("keep", "passthrough", keep)],
+                                                  remainder="drop")),
+                    (m.kind, est),
+                ])
+            members.append((f"{m.kind}{i}", est))
+        params["estimators"] = members
     est = cls(**params)
     if spec.kind == "svm":
         # Probabilities by Platt scaling on 3-fold decision values of the
@@ -185,8 +198,10 @@ def build_pipeline(spec, columns, *, seed=0, n_jobs=None) -> Pipeline:
             sampling_strategy=spec.smote_sampling_strategy,
             k_neighbors=spec.smote_k_neighbors, max_samples=spec.smote_max_samples,
             random_state=seed)))
-    steps.append(("classifier", make_classifier(spec.classifier, seed=seed, n_jobs=n_jobs)))
+    steps.append(("classifier", make_classifier(spec.classifier, seed=seed, n_jobs=n_jobs,
+                                                member_columns=spec.member_columns(columns))))
     return Pipeline(steps)
+
 
 
 def _after_note_norm(columns):

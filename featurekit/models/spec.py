@@ -37,6 +37,11 @@ imbalanced-learn ``Pipeline``.  Packaged specs live in ``featurekit/pipelines``
     [classifier.params]
     n_estimators = 300
 
+    [[classifier.members]]     # kind = "ensemble": a soft vote of members,
+    kind = "rf"                # each optionally on its own columns (a subset
+    [classifier.members.features]  # of [features]; needs normalise off)
+    preset = "default"
+
     [search]                   # optional
     cv = 3
     scoring = "f1_macro"
@@ -84,11 +89,16 @@ class FeatureSelection:
 
 @dataclass(frozen=True)
 class ClassifierSpec:
-    """A classifier kind, its parameters and (for ``ensemble``) its members."""
+    """A classifier kind, its parameters and (for ``ensemble``) its members.
+
+    ``features`` (ensemble members only) narrows the columns that member sees
+    to a subset of the pipeline's ``[features]``; None: all of them.
+    """
 
     kind: str
     params: dict = field(default_factory=dict)
     members: tuple = ()
+    features: FeatureSelection | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +152,27 @@ class PipelineSpec:
     source: str = ""
     text: str = ""
 
+    def member_columns(self, columns) -> dict:
+        """Positions in ``columns`` of each ensemble member with its own ``features``.
+
+        Parameters
+        ----------
+        columns : list of str
+            The pipeline's feature columns, in order (empty: positions unknown).
+
+        Returns
+        -------
+        dict
+            member index -> list of int positions in ``columns`` (empty dict
+            when ``columns`` is empty or no member has its own features).
+        """
+        columns = list(columns)
+        if not columns:
+            return {}
+        pos = {c: i for i, c in enumerate(columns)}
+        return {i: [pos[c] for c in select_columns(self, columns, member=i)]
+                for i, m in enumerate(self.classifier.members) if m.features is not None}
+
     def to_dict(self) -> dict:
         """JSON-serialisable view (without the TOML text)."""
         d = asdict(self)
@@ -161,7 +192,7 @@ _SCHEMA = {
     "scaler": {"kind": (str,)},
     "smote": {"enabled": (bool,), "k_neighbors": (int,), "sampling_strategy": (str,),
               "max_samples": (int,)},
-    "classifier": {"kind": (str,), "params": (dict,), "members": (list,)},
+    "classifier": {"kind": (str,), "params": (dict,), "members": (list,), "features": (dict,)},
     "search": {"grid": (dict,), "cv": (int,), "scoring": (str,)},
 }
 _SMOTE_STRATEGIES = ("auto", "minority", "not minority", "not majority", "all")
@@ -183,27 +214,57 @@ def _check_keys(where, table, allowed, prefix):
                          f"allowed: {', '.join(sorted(allowed))}")
 
 
-def _typed(where, table, section, key, default):
+def _typed(where, table, section, key, default, label=None):
+    """``table[key]`` checked against the schema type of ``section.key``; ``label`` names it."""
+    label = label or section
     if key not in table:
         return default
     value = table[key]
     types = _SCHEMA[section][key]
     ok = isinstance(value, types) and not (bool not in types and isinstance(value, bool))
     if not ok:
-        _fail(where, f"'{section}.{key}' must be {' or '.join(t.__name__ for t in types)}, "
+        _fail(where, f"'{label}.{key}' must be {' or '.join(t.__name__ for t in types)}, "
                      f"got {value!r}")
     return value
 
 
-def _str_list(where, table, section, key, allowed=None):
-    values = _typed(where, table, section, key, [])
+def _str_list(where, table, section, key, allowed=None, label=None):
+    label = label or section
+    values = _typed(where, table, section, key, [], label)
     for v in values:
         if not isinstance(v, str):
-            _fail(where, f"'{section}.{key}' must be a list of strings, got {v!r}")
+            _fail(where, f"'{label}.{key}' must be a list of strings, got {v!r}")
         if allowed is not None and v not in allowed:
-            _fail(where, f"'{section}.{key}' has unknown value {v!r}{_suggest(v, allowed)}; "
+            _fail(where, f"'{label}.{key}' has unknown value {v!r}{_suggest(v, allowed)}; "
                          f"choose from {', '.join(sorted(set(allowed)))}")
     return tuple(values)
+
+
+def _selection(where, feats, label="features") -> FeatureSelection:
+    """A validated :class:`FeatureSelection` from a ``[features]``-shaped table."""
+    from ..features.catalogue import FEATURES, PRESETS, STATISTICS
+
+    _check_keys(where, feats, _SCHEMA["features"], f"{label}.")
+    families = sorted({f.family for f in FEATURES.values()})
+    preset = _typed(where, feats, "features", "preset", None, label)
+    if preset is not None and preset not in PRESETS:
+        _fail(where, f"'{label}.preset' is {preset!r}{_suggest(preset, PRESETS)}; "
+                     f"choose one of {', '.join(PRESETS)}")
+    n_mfcc = _typed(where, feats, "features", "n_mfcc", None, label)
+    if n_mfcc is not None and n_mfcc < 1:
+        _fail(where, f"'{label}.n_mfcc' must be >= 1, got {n_mfcc}")
+    selection = FeatureSelection(
+        preset=preset,
+        groups=_str_list(where, feats, "features", "groups", families, label),
+        features=_str_list(where, feats, "features", "features", FEATURES, label),
+        statistics=_str_list(where, feats, "features", "statistics", [*STATISTICS, "value"],
+                             label),
+        exclude=_str_list(where, feats, "features", "exclude", [*FEATURES, *families], label),
+        n_mfcc=n_mfcc,
+    )
+    if not (selection.preset or selection.groups or selection.features):
+        _fail(where, f"'{label}' must set at least one of preset, groups or features")
+    return selection
 
 
 def _classifier(where, table, prefix="classifier"):
@@ -218,6 +279,14 @@ def _classifier(where, table, prefix="classifier"):
     if not isinstance(params, dict):
         _fail(where, f"'{prefix}.params' must be a table, got {params!r}")
     members = table.get("members", [])
+    features = table.get("features")
+    if features is not None:
+        if "members" not in prefix:
+            _fail(where, f"'{prefix}.features' is only allowed on ensemble members; "
+                         f"the pipeline's columns are set in [features]")
+        if not isinstance(features, dict):
+            _fail(where, f"'{prefix}.features' must be a table, got {features!r}")
+        features = _selection(where, features, f"{prefix}.features")
     if members and kind != "ensemble":
         _fail(where, f"'{prefix}.members' is only allowed with kind = \"ensemble\"")
     if kind == "ensemble":
@@ -230,7 +299,8 @@ def _classifier(where, table, prefix="classifier"):
         )
         if any(m.kind == "ensemble" for m in members):
             _fail(where, f"'{prefix}.members' cannot nest another ensemble")
-    spec = ClassifierSpec(kind=kind, params=dict(params), members=tuple(members))
+    spec = ClassifierSpec(kind=kind, params=dict(params), members=tuple(members),
+                          features=features)
     # Parameter names and values are checked against the estimator itself.
     from .pipeline import check_classifier_params
 
@@ -246,8 +316,6 @@ def parse_spec(data: dict, *, source: str = "<dict>", text: str = "") -> Pipelin
     ConfigError
         Naming the first bad key or value.
     """
-    from ..features.catalogue import FEATURES, PRESETS, STATISTICS
-
     where = source
     _check_keys(where, data, _SCHEMA, "")
     for section, table in data.items():
@@ -260,25 +328,7 @@ def parse_spec(data: dict, *, source: str = "<dict>", text: str = "") -> Pipelin
     name = _typed(where, pipe, "pipeline", "name", Path(source).stem if source else "pipeline")
     description = _typed(where, pipe, "pipeline", "description", "")
 
-    feats = data.get("features", {})
-    families = sorted({f.family for f in FEATURES.values()})
-    preset = _typed(where, feats, "features", "preset", None)
-    if preset is not None and preset not in PRESETS:
-        _fail(where, f"'features.preset' is {preset!r}{_suggest(preset, PRESETS)}; "
-                     f"choose one of {', '.join(PRESETS)}")
-    n_mfcc = _typed(where, feats, "features", "n_mfcc", None)
-    if n_mfcc is not None and n_mfcc < 1:
-        _fail(where, f"'features.n_mfcc' must be >= 1, got {n_mfcc}")
-    selection = FeatureSelection(
-        preset=preset,
-        groups=_str_list(where, feats, "features", "groups", families),
-        features=_str_list(where, feats, "features", "features", FEATURES),
-        statistics=_str_list(where, feats, "features", "statistics", [*STATISTICS, "value"]),
-        exclude=_str_list(where, feats, "features", "exclude", [*FEATURES, *families]),
-        n_mfcc=n_mfcc,
-    )
-    if not (selection.preset or selection.groups or selection.features):
-        _fail(where, "'features' must set at least one of preset, groups or features")
+    selection = _selection(where, data.get("features", {}))
 
     norm = data.get("normalise", {})
     per_note = _typed(where, norm, "normalise", "per_note", False)
@@ -305,6 +355,9 @@ def parse_spec(data: dict, *, source: str = "<dict>", text: str = "") -> Pipelin
     if "classifier" not in data:
         _fail(where, "missing [classifier] section (with kind = \"rf\", \"svm\", ...)")
     classifier = _classifier(where, data["classifier"])
+    if (per_note or pitch_norm) and any(m.features is not None for m in classifier.members):
+        _fail(where, "'classifier.members[].features' needs normalise.per_note and "
+                     "normalise.pitch off (members select the pipeline's input columns)")
 
     search = None
     if "search" in data:
@@ -411,14 +464,17 @@ def _preset_pairs(name):
     return {(f, s) for f, stats in PRESETS[name].items() for s in stats}
 
 
-def select_columns(spec: PipelineSpec, columns) -> list[str]:
-    """The feature columns of a table that ``spec`` uses, in table order.
+def select_columns(spec: PipelineSpec, columns, *, member=None) -> list[str]:
+    """The feature columns of a table that ``spec`` (or one ensemble member) uses, in table order.
 
     Parameters
     ----------
     spec : PipelineSpec
     columns : iterable of str
         Column names of a feature table (metadata columns are ignored).
+    member : int, optional
+        Index of an ensemble member of ``spec.classifier`` with its own
+        ``features``: select its columns from ``columns`` (the pipeline's own).
 
     Returns
     -------
@@ -434,8 +490,13 @@ def select_columns(spec: PipelineSpec, columns) -> list[str]:
     from ..features.catalogue import PRESET_MFCC, PRESETS
 
     sel = spec.features
-    parsed = [(c, parse_column(c)) for c in columns if is_feature_column(c)]
     where = f"pipeline {spec.name!r}"
+    if member is not None:
+        sel = spec.classifier.members[member].features
+        where = f"pipeline {spec.name!r} classifier.members[{member}]"
+        if sel is None:
+            return [c for c in columns if is_feature_column(c)]
+    parsed = [(c, parse_column(c)) for c in columns if is_feature_column(c)]
     if not parsed:
         raise ConfigError(f"{where}: the table has no feature columns")
     present_pairs = {(p.feature, p.statistic) for _, p in parsed}
@@ -444,6 +505,9 @@ def select_columns(spec: PipelineSpec, columns) -> list[str]:
         wanted = _preset_pairs(sel.preset)
         mfcc_limit = sel.n_mfcc or PRESET_MFCC[sel.preset]
         missing = sorted(f"{f}__{s}" for f, s in wanted - present_pairs)
+        if missing and member is not None:
+            raise ConfigError(f"{where}: needs {_short(missing)}, outside the pipeline's "
+                              f"[features]; widen [features] to include them")
         if missing:
             larger = [p for p in PRESETS if p != sel.preset and wanted <= _preset_pairs(p)
                       and PRESET_MFCC[p] >= mfcc_limit]
@@ -457,6 +521,9 @@ def select_columns(spec: PipelineSpec, columns) -> list[str]:
         keep = parsed
     for name in sel.features:
         if not any(p.feature == name for _, p in keep):
+            if member is not None:
+                raise ConfigError(f"{where}: needs {name!r} columns, outside the pipeline's "
+                                  f"[features]; widen [features] to include them")
             raise ConfigError(f"{where}: the table has no {name!r} columns; "
                               f"extract with a preset that computes it (e.g. --preset full)")
     if sel.groups:
