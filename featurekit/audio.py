@@ -19,6 +19,49 @@ from .errors import AudioError
 
 #: Reason given for a file whose header declares no samples.
 NO_SAMPLES = "no audio samples (header only)"
+#: Block length (s) of the level envelope :func:`leading_silence` reads.
+ONSET_BLOCK_SECONDS = 0.01
+
+
+def leading_silence(y: np.ndarray, sample_rate: int, top_db: float) -> int:
+    """Samples before a recording's first sound, to skip so a clip starts at its note.
+
+    The level envelope is the RMS of consecutive 10 ms blocks
+    (:data:`ONSET_BLOCK_SECONDS`). The note starts in the first block at most
+    ``top_db`` dB below the loudest block; within it (and the block before),
+    at the first sample whose magnitude reaches that level. Everything
+    skipped is quieter than ``top_db`` dB below the loudest block's RMS.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_samples,), float
+        Mono audio.
+    sample_rate : int
+        Hz.
+    top_db : float
+        Threshold in dB below the loudest block (> 0). A noise floor less
+        than ``top_db`` below the peak is taken for sound: nothing is skipped.
+
+    Returns
+    -------
+    int
+        Samples to skip: 0 when the sound starts within the first 10 ms
+        (NSynth's notes start at their onset) or for digital silence.
+    """
+    block = max(1, int(round(ONSET_BLOCK_SECONDS * sample_rate)))
+    n = len(y) // block
+    if n == 0:
+        return 0
+    power = np.mean(np.square(y[: n * block].reshape(n, block), dtype=np.float64), axis=1)
+    peak = power.max()
+    if peak <= 0:
+        return 0
+    threshold = peak * 10 ** (-top_db / 10)
+    first = int(np.argmax(power >= threshold))
+    lo = max(0, first - 1) * block
+    # A block whose mean power reaches the threshold has a sample whose square does.
+    start = lo + int(np.argmax(np.square(y[lo:(first + 1) * block], dtype=np.float64) >= threshold))
+    return start if start >= block else 0
 
 
 @dataclass
@@ -156,7 +199,8 @@ def prefetch(paths) -> None:
             os.close(fd)
 
 
-def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None) -> Clip:
+def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None,
+              trim_db: float | None = None) -> Clip:
     """Decode ``path`` to a mono float32 clip of ``n_samples`` at ``sample_rate``.
 
     Parameters
@@ -172,6 +216,10 @@ def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None
         (seconds into the file), decoding only its frames; it is padded (and
         flagged) only where the file ends inside it.  ``None`` reads the file
         from its beginning.
+    trim_db : float, optional
+        When reading from the beginning, skip the leading audio quieter than
+        ``trim_db`` dB below the loudest 10 ms (:func:`leading_silence`), so
+        the clip starts at the note (as NSynth's notes do). ``None``: keep it.
 
     Raises
     ------
@@ -225,6 +273,11 @@ def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None
 
         notes.append(f"resampled from {rate} Hz")
         y = soxr.resample(y, rate, sample_rate, quality="HQ").astype(np.float32)
+    if trim_db is not None and start is None:
+        skip = leading_silence(y, sample_rate, trim_db)
+        if skip:
+            notes.append(f"trimmed {skip / sample_rate:.2f} s of leading silence")
+            y = y[skip:]
     padded = False
     if complete and abs(y.shape[0] - n_samples) <= 2:
         y = np.pad(y[:n_samples], (0, max(0, n_samples - y.shape[0])))  # rounding only

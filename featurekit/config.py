@@ -49,6 +49,12 @@ class ExtractionConfig:
         Also store one fixed-size time-frequency matrix per note (the input
         of ``featurekit train cnn``): ``mfcc`` 20 x 20, ``logmel`` n_mels x 64;
         see :mod:`featurekit.frames`.  ``None`` (the default) stores none.
+    trim_db : float or None
+        Leading audio more than this many dB below the file's loudest 10 ms is
+        skipped before the clip is cut (:func:`featurekit.audio.leading_silence`),
+        so a recording that starts with silence is analysed from its note, as
+        NSynth's notes are. ``None`` reads from the first sample (tables
+        written before this option existed: their config has no ``trim_db``).
     """
 
     preset: str = "default"
@@ -61,6 +67,7 @@ class ExtractionConfig:
     fmin: float = 0.0
     fmax: float | None = None
     frames: str | None = None
+    trim_db: float | None = 40.0
     feature_version: int = field(default=FEATURE_VERSION)
 
     def __post_init__(self):
@@ -102,6 +109,11 @@ class ExtractionConfig:
             raise ConfigError(
                 f"n_mfcc must be in [1, n_mels={self.n_mels}], got {self.n_mfcc!r}"
             )
+        if self.trim_db is not None and (isinstance(self.trim_db, bool)
+                                         or not isinstance(self.trim_db, (int, float))
+                                         or not 0 < self.trim_db < 200):
+            raise ConfigError(f"trim_db must be a level in dB in (0, 200) or None, "
+                              f"got {self.trim_db!r}")
         if self.frames is not None:
             from .frames import check_frames
 
@@ -142,15 +154,18 @@ class ExtractionConfig:
         unknown = sorted(set(d) - names)
         if unknown:
             raise ConfigError(f"unknown extraction config keys: {unknown}")
+        d.setdefault("trim_db", None)  # written before trimming existed: not trimmed
         return cls(**d)
 
     def identity(self) -> dict:
         """The fields that must match for two runs to share one table.
 
-        ``frames`` is left out when ``None``, so tables written before it
-        existed still resume; when set, a run with other frames is refused.
+        ``frames`` and ``trim_db`` are left out when ``None``, so tables written
+        before they existed still resume; when set, a run with other values is
+        refused.
         """
         d = dataclasses.asdict(self)
-        if d["frames"] is None:
-            del d["frames"]
+        for name in ("frames", "trim_db"):
+            if d[name] is None:
+                del d[name]
         return d

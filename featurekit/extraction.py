@@ -115,7 +115,7 @@ def _read_notes(paths, config: ExtractionConfig, starts=None):
     for i, path in enumerate(paths):
         try:
             clip = read_clip(path, config.sample_rate, config.n_samples,
-                             None if starts is None else starts[i])
+                             None if starts is None else starts[i], trim_db=config.trim_db)
         except AudioError as exc:
             errors[i] = str(exc)
             continue
@@ -268,8 +268,12 @@ def _shard_name(note_ids) -> str:
     return f"part-{digest}.parquet"
 
 
+#: ``extract(trim_db=...)`` default: keep the config's value.
+FROM_CONFIG = "config"
+
+
 def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | None = None,
-            frames: str | None = None,
+            frames: str | None = None, trim_db=FROM_CONFIG,
             n_jobs: int = -1, families=None, sources=None, exclude_sources=None,
             layout: str = "auto", segment_seconds=None, hop_seconds=None,
             chunk_size: int = CHUNK_SIZE, backend: str | None = None,
@@ -292,6 +296,11 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
     frames : {"mfcc", "logmel"}, optional
         Also store one time-frequency matrix per note in ``out/frames/``
         (overrides ``config.frames``; see :mod:`featurekit.frames`).
+    trim_db : float or None, optional
+        Skip each file's leading audio more than ``trim_db`` dB below its
+        loudest 10 ms, so clips start at the note (``None``: read from the
+        first sample). Default: ``config.trim_db`` (40 dB). Windows
+        (``segment_seconds``) are never trimmed.
     n_jobs : int
         Worker processes; negative counts from the number of cores (-1 = all).
         With ``backend="dask"`` and no scheduler, the workers of the local
@@ -329,6 +338,8 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
     config = config or ExtractionConfig(preset=preset)
     if frames is not None:
         config = replace(config, frames=frames)
+    if trim_db != FROM_CONFIG:
+        config = replace(config, trim_db=trim_db)
     if segment_seconds is not None or hop_seconds is not None:
         segment_seconds, hop_seconds = check_segment_args(segment_seconds, hop_seconds)
         config = replace(config, duration=segment_seconds)

@@ -225,7 +225,8 @@ def _line_counts(counts: dict, indent="  ") -> list[str]:
 def _config_line(config) -> str:
     if not config:
         return "  config: (none stored)"
-    keys = ("preset", "sample_rate", "duration", "n_fft", "hop_length", "n_mels", "n_mfcc", "frames")
+    keys = ("preset", "sample_rate", "duration", "n_fft", "hop_length", "n_mels", "n_mfcc", "frames",
+            "trim_db")
     return "  config: " + ", ".join(f"{k}={config[k]}" for k in keys if config.get(k) is not None)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import soundfile as sf
+from hypothesis import given
+from hypothesis import strategies as st
 
 from featurekit.audio import read_clip
 from featurekit.errors import AudioError
@@ -142,3 +144,65 @@ def test_prefetch_skips_what_it_cannot_open_and_changes_nothing(tmp_path):
     f.write_bytes(b"RIFF")
     prefetch([str(f), str(tmp_path / "missing.wav"), str(tmp_path), "x.tfrecord#12"])
     assert f.read_bytes() == b"RIFF"
+
+
+# --- leading silence --------------------------------------------------------
+def _gapped(gap_s, sr=SR, floor_db=None, seed=0):
+    """``gap_s`` of silence (or a noise floor at ``floor_db`` dBFS) before a decaying tone."""
+    t = np.arange(N) / sr
+    note = tone() * np.exp(-t)
+    y = np.concatenate([np.zeros(int(round(gap_s * sr)), np.float32), note])
+    if floor_db is not None:
+        y = y + np.random.default_rng(seed).standard_normal(len(y)) * 10 ** (floor_db / 20)
+    return y.astype(np.float32)
+
+
+@given(st.floats(0.0, 1.5))
+def test_leading_silence_skips_the_gap_and_nothing_audible(gap_s):
+    from featurekit.audio import leading_silence
+
+    y = _gapped(gap_s)
+    skip = leading_silence(y, SR, 40.0)
+    gap = int(round(gap_s * SR))
+    loudest = np.sqrt(np.mean(np.square(y[gap:gap + 160])))  # the note's first 10 ms are its loudest
+    assert np.abs(y[:skip]).max(initial=0) < loudest * 10 ** (-40 / 20)  # nothing audible is cut
+    assert skip >= gap or gap < 160  # the whole gap, when it is at least one 10 ms block
+
+
+def test_a_note_that_starts_at_once_is_not_trimmed():
+    from featurekit.audio import leading_silence
+
+    assert leading_silence(_gapped(0.0), SR, 40.0) == 0
+
+
+def test_a_noise_floor_closer_than_top_db_to_the_peak_counts_as_sound():
+    from featurekit.audio import leading_silence
+
+    y = _gapped(0.3, floor_db=-20)  # the tone peaks near -6 dBFS: floor 14 dB below
+    assert leading_silence(y, SR, 40.0) == 0
+    assert leading_silence(_gapped(0.3, floor_db=-80), SR, 40.0) > 0.25 * SR
+
+
+def test_digital_silence_is_not_trimmed():
+    from featurekit.audio import leading_silence
+
+    assert leading_silence(np.zeros(N, np.float32), SR, 40.0) == 0
+
+
+def test_read_clip_with_trim_starts_at_the_note_and_says_so(tmp_path):
+    p = tmp_path / "late.wav"
+    sf.write(p, np.concatenate([_gapped(0.5), np.zeros(SR // 10, np.float32)]), SR,
+             subtype="FLOAT")
+    clip = read_clip(p, SR, N, trim_db=40.0)
+    note = _gapped(0.0)  # starts with sin(0) = 0: the clip starts at the next sample
+    np.testing.assert_array_equal(clip.samples[:N - 1], note[1:])
+    assert "trimmed 0.50 s of leading silence" in clip.notes
+    assert not clip.padded  # 4.6 s of file: 4 s remain after the gap
+    assert not read_clip(p, SR, N).samples[:int(0.5 * SR)].any()  # without trim_db: kept
+
+
+def test_a_window_read_is_never_trimmed(tmp_path):
+    p = tmp_path / "late.wav"
+    sf.write(p, _gapped(0.5), SR, subtype="FLOAT")
+    clip = read_clip(p, SR, SR, start=0.0, trim_db=40.0)
+    assert not any(n.startswith("trimmed") for n in clip.notes)

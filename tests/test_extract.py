@@ -405,3 +405,58 @@ def test_tone_corpus_instruments_carry_their_library(extracted):
     from featurekit.testing import TONE_LIBRARY
 
     assert set(fk.load_features(extracted[0])["library"]) == {TONE_LIBRARY}
+
+
+# --- leading silence (ExtractionConfig.trim_db) -----------------------------
+def test_trimming_is_on_by_default_and_stored_in_the_config():
+    from featurekit.config import ExtractionConfig
+
+    assert ExtractionConfig().trim_db == 40.0
+    assert ExtractionConfig().identity()["trim_db"] == 40.0
+    assert ExtractionConfig.from_dict(ExtractionConfig().to_dict()) == ExtractionConfig()
+
+
+def test_a_config_written_before_trimming_existed_reads_as_untrimmed():
+    from featurekit.config import ExtractionConfig
+
+    old = {k: v for k, v in ExtractionConfig().to_dict().items() if k != "trim_db"}
+    cfg = ExtractionConfig.from_dict(old)
+    assert cfg.trim_db is None and "trim_db" not in cfg.identity()
+
+
+@pytest.mark.parametrize("bad", [0, -10, True, "40"])
+def test_a_bad_trim_level_is_named(bad):
+    from featurekit.config import ExtractionConfig
+    from featurekit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="trim_db"):
+        ExtractionConfig(trim_db=bad)
+
+
+def test_leading_silence_no_longer_drags_the_spectral_means(tmp_path):
+    from featurekit.config import ExtractionConfig
+    from featurekit.extraction import extract_files
+
+    sr = 16000
+    t = np.arange(4 * sr) / sr
+    note = (0.5 * np.sin(2 * np.pi * 440 * t) * np.exp(-t)).astype(np.float32)
+    sf.write(tmp_path / "clean.wav", note, sr)
+    sf.write(tmp_path / "late.wav", np.concatenate([np.zeros(int(0.4 * sr), np.float32), note]), sr)
+    paths = [str(tmp_path / "clean.wav"), str(tmp_path / "late.wav")]
+    col = "spectral_centroid__mean__00"
+    shift = {}
+    for trim in (40.0, None):
+        f, _ = extract_files(paths, ExtractionConfig(trim_db=trim))
+        shift[trim] = abs(f[col].iloc[1] - f[col].iloc[0])
+    assert shift[40.0] < 0.25 * shift[None]
+
+
+def test_the_table_says_which_notes_were_trimmed(tmp_path):
+    corpus = make_tone_corpus(tmp_path / "c", families=("guitar",), instruments_per_family=1,
+                              pitches=(60,), velocities=(100,))
+    wav = next((corpus).rglob("*.wav"))
+    y, sr = sf.read(wav, dtype="float32")
+    sf.write(wav, np.concatenate([np.zeros(sr // 2, np.float32), y]), sr)
+    fk.extract(corpus, tmp_path / "f", n_jobs=1, progress=False)
+    notes = fk.load_features(tmp_path / "f")["notes"]
+    assert notes.str.contains("trimmed 0.50 s of leading silence").any()

@@ -146,3 +146,14 @@ def test_balanced_tables_change_the_fit():
     balanced = featurekit.train([renders, real], "logreg", fit_all=True, balance_tables=True).model
     coef = lambda m: m.pipeline.named_steps["classifier"].coef_  # noqa: E731
     assert not np.allclose(coef(plain), coef(balanced))
+
+
+def test_a_model_of_untrimmed_notes_refuses_a_trimmed_table_and_says_how_to_re_extract():
+    trimmed = make_table()
+    untrimmed = trimmed.copy()
+    untrimmed.attrs = {"featurekit": {k: v for k, v in trimmed.attrs["featurekit"].items()
+                                      if k != "trim_db"}}  # a table from before trim_db
+    model = featurekit.train(untrimmed, "logreg", fit_all=True).model
+    with pytest.raises(ConfigError, match=r"trim_db: model None vs table 40.0\); re-extract with "
+                                          r"--no-trim"):
+        featurekit.evaluate(model, trimmed)

@@ -30,6 +30,12 @@ def _names(ctx, param, value):
               help="Also store one time-frequency matrix per note for `featurekit train cnn`: "
                    "mfcc (20 MFCCs x 20 steps; the default when --frames has no value) or "
                    "logmel (64 mel bands x 64 steps).")
+@click.option("--trim-db", type=click.FloatRange(min=0, min_open=True, max=200, max_open=True),
+              default=40.0, show_default=True,
+              help="Start each clip at its note: skip leading audio more than this many dB "
+                   "below the file's loudest 10 ms (recordings that begin with silence).")
+@click.option("--no-trim", is_flag=True,
+              help="Read every file from its first sample (as tables made before --trim-db).")
 @jobs_option(JOBS_HELP + " With --backend dask: workers of the local cluster "
              "(ignored with --scheduler).")
 @click.option("--families", multiple=True, callback=_names,
@@ -51,7 +57,7 @@ def _names(ctx, param, value):
 @cluster_options("Where the work runs (joblib backend)", local="a local cluster of --jobs workers",
                  note="CORPUS and --out must be on storage all workers see at the same paths.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def command(corpus, out, preset, frames, jobs, families, sources, exclude_sources, layout,
+def command(corpus, out, preset, frames, trim_db, no_trim, jobs, families, sources, exclude_sources, layout,
             segment_seconds, hop_seconds, chunk_size, backend, scheduler, quiet):
     """Extract clip-level features of every note in CORPUS into Parquet.
 
@@ -88,7 +94,8 @@ def command(corpus, out, preset, frames, jobs, families, sources, exclude_source
     """
     from ..extraction import extract
 
-    result = extract(corpus, out, preset=preset, frames=frames, n_jobs=jobs, families=families,
+    result = extract(corpus, out, preset=preset, frames=frames,
+                     trim_db=None if no_trim else trim_db, n_jobs=jobs, families=families,
                      sources=sources, exclude_sources=exclude_sources, layout=layout,
                      segment_seconds=segment_seconds, hop_seconds=hop_seconds,
                      chunk_size=chunk_size, backend=backend, scheduler=scheduler,

@@ -171,10 +171,16 @@ def _check_config(model: Model, table) -> None:
     mine = model.extraction_config.identity()
     theirs = ExtractionConfig.from_dict(cfg).identity()
     # frames never change feature columns; a model input checks its frames itself
-    diff = sorted(k for k in mine if mine[k] != theirs.get(k) and k not in ("preset", "frames"))
+    diff = sorted(k for k in set(mine) | set(theirs)
+                  if mine.get(k) != theirs.get(k) and k not in ("preset", "frames"))
     if diff:
-        pairs = ", ".join(f"{k}: model {mine[k]!r} vs table {theirs.get(k)!r}" for k in diff)
-        raise ConfigError(f"the table was extracted with a different config than the model ({pairs})")
+        pairs = ", ".join(f"{k}: model {mine.get(k)!r} vs table {theirs.get(k)!r}" for k in diff)
+        hint = ""
+        if "trim_db" in diff:
+            hint = ("; re-extract with " + ("--no-trim" if mine.get("trim_db") is None
+                                             else f"--trim-db {mine['trim_db']:g}"))
+        raise ConfigError(f"the table was extracted with a different config than the model "
+                          f"({pairs}){hint}")
 
 
 def _as_list(value, what) -> list | None:
@@ -366,7 +372,7 @@ def input_warning(path, config: ExtractionConfig) -> str:
         return (f"too short to recognise ({duration * 1000:.1f} ms; padded with silence to the "
                 f"model's {config.duration:g} s)")
     try:
-        clip = read_clip(path, config.sample_rate, config.n_samples)
+        clip = read_clip(path, config.sample_rate, config.n_samples, trim_db=config.trim_db)
     except AudioError:
         return ""
     if not clip.samples.size or float(np.max(np.abs(clip.samples))) < SILENCE_PEAK:
