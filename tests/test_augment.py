@@ -143,3 +143,13 @@ def test_synth_cli_augment_flag_changes_notes_and_is_reproducible(tmp_path):
     assert notes["wet"] == notes["wet2"]
     assert notes["wet"].keys() == notes["dry"].keys()
     assert all(notes["wet"][k] != notes["dry"][k] for k in notes["dry"])
+
+
+@given(st.integers(0, 2**32 - 1))
+def test_a_short_copy_is_the_notes_start_cut_to_0_3_to_1_5_s_and_faded(seed):
+    from featurekit.synth.augment import cut_short
+
+    x = np.ones(64000, np.float32)
+    y = cut_short(x, 16000, seed)
+    assert 0.3 * 16000 <= len(y) <= 1.5 * 16000
+    assert np.all(y[:-320] == 1) and y[-1] == 0 and np.all(np.diff(y[-320:]) <= 0)

@@ -81,7 +81,8 @@ def test_layout_and_fields_are_nsynth(corpus):
         for key, ex in notes.items():
             assert set(ex) == NSYNTH_FIELDS and ex["note_str"] == key
             assert re.fullmatch(r"[a-z_]+_[a-z]+_\d{3}", ex["instrument_str"])
-            assert key == f"{ex['instrument_str']}-{ex['pitch']:03d}-{ex['velocity']:03d}"
+            assert key.removesuffix("-short") == (
+                f"{ex['instrument_str']}-{ex['pitch']:03d}-{ex['velocity']:03d}")
             assert ex["instrument_str"].startswith(
                 f"{ex['instrument_family_str']}_{ex['instrument_source_str']}_")
             assert FAMILIES[ex["instrument_family"]] == ex["instrument_family_str"]
@@ -101,7 +102,8 @@ def test_layout_and_fields_are_nsynth(corpus):
 
 
 def test_wav_format_is_nsynth(corpus):
-    wav = next((corpus.out / "nsynth-train" / "audio").iterdir())
+    wav = next(p for p in (corpus.out / "nsynth-train" / "audio").iterdir()
+               if not p.stem.endswith("-short"))
     info = sf.info(wav)
     assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
     assert info.frames == 64000
@@ -166,7 +168,7 @@ def test_two_renders_are_byte_identical_whatever_the_jobs(corpus, tmp_path):
 
 # --- splits ---------------------------------------------------------------------------
 def test_no_instrument_in_two_splits(corpus):
-    per_split = {split: {key.rsplit("-", 2)[0] for key in notes}
+    per_split = {split: {key.removesuffix("-short").rsplit("-", 2)[0] for key in notes}
                  for split, notes in _examples(corpus.out).items()}
     splits = list(per_split.values())
     assert all(not (a & b) for i, a in enumerate(splits) for b in splits[i + 1:])
@@ -498,3 +500,23 @@ def test_default_soundfonts_add_installed_gus_patch_sets(tmp_path):
     configs = [tmp_path / "freepats.cfg", tmp_path / "not-installed.cfg"]
     assert default_soundfonts([tmp_path], configs) == [
         tmp_path / "A.sf2", bundled_soundfont(), tmp_path / "freepats.cfg"]
+
+
+# --- short copies -----------------------------------------------------------------
+def test_every_note_has_a_short_copy_that_is_its_faded_start(corpus):
+    audio = corpus.out / "nsynth-train" / "audio"
+    full = sorted(p for p in audio.iterdir() if not p.stem.endswith("-short"))
+    assert sorted(p.stem for p in audio.iterdir() if p.stem.endswith("-short")) == \
+        [f"{p.stem}-short" for p in full]
+    for path in full[:5]:
+        x, _ = sf.read(path, dtype="int16")
+        y, _ = sf.read(path.with_name(f"{path.stem}-short.wav"), dtype="int16")
+        assert 0.3 * 16000 <= len(y) <= 1.5 * 16000
+        np.testing.assert_array_equal(y[:-320], x[:len(y) - 320])  # the note's own start
+        assert abs(int(y[-1])) <= 1  # faded out to silence
+
+
+def test_no_short_copies_when_asked(tmp_path):
+    out = render_corpus([bundled_soundfont()], tmp_path / "c", programs=[0], velocities=(100,),
+                        pitch_step=48, n_jobs=1, progress=False, short_copies=False)
+    assert not any(p.stem.endswith("-short") for p in out.out.rglob("*.wav"))

@@ -60,6 +60,9 @@ def _ints(option: str, text: str | None) -> list[int] | None:
               help="Pass every note through a seeded random recording chain (room, "
                    "microphone EQ, noise floor, gain, detune, early release; "
                    "featurekit.synth.augment).")
+@click.option("--short-copies/--no-short-copies", default=True, show_default=True,
+              help="Also write a short copy of every note (its first 0.3-1.5 s, seeded, "
+                   "20 ms fade-out) as <note_str>-short: real notes are often short.")
 @click.option("--overwrite", is_flag=True,
               help="Replace the corpus already in --out, if featurekit synth wrote it "
                    "(other files are never touched).")
@@ -67,7 +70,8 @@ def _ints(option: str, text: str | None) -> list[int] | None:
 @click.option("--list-soundfonts", is_flag=True,
               help="List the SoundFonts found on this machine and exit.")
 def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_per_family,
-            test_fraction, valid_fraction, seed, jobs, augment, overwrite, quiet, list_soundfonts):
+            test_fraction, valid_fraction, seed, jobs, augment, short_copies, overwrite, quiet,
+            list_soundfonts):
     """Render an NSynth-format corpus from General MIDI SoundFonts.
 
     Every (SoundFont, GM program) pair becomes one instrument, labelled with
@@ -146,5 +150,5 @@ def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_
             test_fraction=test_fraction, valid_fraction=valid_fraction, seed=seed,
             programs=_ints("--programs", programs), max_instruments_per_family=max_per_family,
             overwrite=overwrite, n_jobs=jobs, progress=not quiet, augment=augment,
-            pitch_range=pitch_range)
+            pitch_range=pitch_range, short_copies=short_copies)
     click.echo(result.summary())

@@ -31,8 +31,13 @@ import numpy as np
 __all__ = [
     "AugmentParams", "room_impulse_response", "reverberate", "shelf_eq", "bandpass",
     "add_noise", "apply_gain", "detune", "shorten_hold", "draw_params", "apply_params",
-    "augment_note", "note_seed",
+    "augment_note", "note_seed", "SHORT_SECONDS", "SHORT_FADE_SECONDS", "cut_short",
 ]
+
+#: Range (s, uniform) of the length of a note's short copy (:func:`cut_short`).
+SHORT_SECONDS = (0.3, 1.5)
+#: Linear fade-out (s) at the end of a short copy.
+SHORT_FADE_SECONDS = 0.02
 
 
 def room_impulse_response(sr: int, rt60: float, *, rng: np.random.Generator,
@@ -395,6 +400,37 @@ def augment_note(x: np.ndarray, sr: int, seed) -> np.ndarray:
     """
     rng = np.random.default_rng(seed)
     return apply_params(x, sr, draw_params(rng), rng=rng)
+
+
+def cut_short(x: np.ndarray, sr: int, seed) -> np.ndarray:
+    """A short copy of a note: its first 0.3-1.5 s, faded out over the last 20 ms.
+
+    Real notes are often short (staccato, plucked, a sample library's one-shot
+    files) and their files end with them; NSynth's and the renders' notes last
+    4 s.  Unlike the other functions here the result is *shorter* than ``x``:
+    the extractor pads it as it pads any short recording.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n_samples,), float
+        A note at ``sr`` Hz.
+    sr : int
+        Sample rate (Hz).
+    seed : int or sequence of int
+        Seed of the length (:func:`note_seed` with ``variant=1``), drawn
+        uniformly from :data:`SHORT_SECONDS`.
+
+    Returns
+    -------
+    ndarray, shape (n,), same dtype as ``x``
+        ``n = round(length * sr)`` samples (at most ``len(x)``).
+    """
+    length = np.random.default_rng(seed).uniform(*SHORT_SECONDS)
+    y = np.array(x[: min(len(x), int(round(length * sr)))], copy=True)
+    fade = min(len(y), int(round(SHORT_FADE_SECONDS * sr)))
+    if fade:
+        y[len(y) - fade:] *= np.linspace(1.0, 0.0, fade, dtype=y.dtype)
+    return y
 
 
 def note_seed(seed: int, instrument_str: str, pitch: int, velocity: int,

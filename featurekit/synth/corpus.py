@@ -86,7 +86,8 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
                   test_fraction: float = 0.2, valid_fraction: float = 0.1, seed: int = 0,
                   programs=None, max_instruments_per_family: int | None = None,
                   overwrite: bool = False, n_jobs: int = -1, progress: bool = True,
-                  augment: bool = False, pitch_range: str = "instrument") -> SynthResult:
+                  augment: bool = False, pitch_range: str = "instrument",
+                  short_copies: bool = True) -> SynthResult:
     """Render an NSynth-format corpus from General MIDI SoundFonts.
 
     Every note is NSynth's: 16 kHz mono 16-bit PCM, 4 s (64,000 samples), the
@@ -134,6 +135,13 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         Pass every note through a random recording chain (room, microphone
         EQ and band, noise floor, gain, detune, early release; see
         :mod:`featurekit.synth.augment`), seeded per note by ``seed``.
+    short_copies : bool
+        Also write a short copy of every note: its first 0.3-1.5 s (seeded per
+        note by ``seed``) faded out over 20 ms, as note
+        ``<instrument_str>-<pitch>-<velocity>-short`` of the same instrument
+        and split (:func:`featurekit.synth.augment.cut_short`).  Real notes
+        are often short and their files end with them; a model that has only
+        seen 4 s notes mistakes them (README, "Recognition on real recordings").
     pitch_range : {"instrument", "piano"}
         ``"instrument"``: the GM program's playable range (the table's
         ``pitch_min``..``pitch_max``); ``"piano"``: every program over the
@@ -244,7 +252,8 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         for folder in set(folders):
             folder.mkdir(parents=True, exist_ok=True)
         tasks = (delayed(render.render_instrument)(r.soundfont, r.program, n, r.instrument_str,
-                                                   str(folder), seed if augment else None)
+                                                   str(folder), seed if augment else None,
+                                                   seed if short_copies else None)
                  for r, n, folder in zip(plan.itertuples(), notes, folders))
         results = []
         with tqdm(total=sum(map(len, notes)), unit="note", desc="synth",
@@ -256,7 +265,7 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
 
     for column in ("silent_notes", "gain_db"):
         plan[column] = [r[column] for r in results]
-    plan["n_notes"] = [len(r["notes"]) for r in results]
+    plan["n_notes"] = [len(r["notes"]) + len(r["short_notes"]) for r in results]
     counts = {}
     for split, examples in _examples(plan, results).items():
         _write_json(out / f"nsynth-{split}" / "examples.json", examples)
@@ -465,8 +474,10 @@ def _examples(plan: pd.DataFrame, results: list) -> dict:
     """NSynth's ``examples.json`` entries, by split then note_str."""
     notes = {}
     for r, done in zip(plan.itertuples(), results):
-        for pitch, velocity in done["notes"]:
-            note_str = f"{r.instrument_str}-{pitch:03d}-{velocity:03d}"
+        takes = [(n, "") for n in done["notes"]] + [(n, render.SHORT_SUFFIX)
+                                                     for n in done["short_notes"]]
+        for (pitch, velocity), suffix in takes:
+            note_str = f"{r.instrument_str}-{pitch:03d}-{velocity:03d}{suffix}"
             notes[note_str] = r.split, {
                 "note_str": note_str, "instrument": int(r.instrument),
                 "instrument_str": r.instrument_str, "library": r.library,

@@ -123,8 +123,12 @@ def probe(path: str, notes: list) -> list:
     return found
 
 
+#: Suffix of a short copy's note_str (``<prefix>-<pitch>-<velocity>-short``).
+SHORT_SUFFIX = "-short"
+
+
 def render_instrument(path: str, program: int, notes: list, prefix: str, audio_dir: str,
-                      augment_seed: int | None = None) -> dict:
+                      augment_seed: int | None = None, short_seed: int | None = None) -> dict:
     """Render one instrument and write its notes as ``<prefix>-<pitch>-<velocity>.wav``.
 
     Parameters
@@ -142,12 +146,17 @@ def render_instrument(path: str, program: int, notes: list, prefix: str, audio_d
         Pass every (non-silent) note through a random recording chain of
         :func:`featurekit.synth.augment.augment_note`, seeded per note by
         ``note_seed(augment_seed, prefix, pitch, velocity)``; None: dry renders.
+    short_seed : int, optional
+        Also write a short copy of every note (:func:`featurekit.synth.augment.cut_short`,
+        0.3-1.5 s, seeded by ``note_seed(short_seed, prefix, pitch, velocity, 1)``)
+        as ``<prefix>-<pitch>-<velocity>-short.wav``; None: none.
 
     Returns
     -------
     dict
-        ``notes`` written (silent ones are dropped), ``silent_notes`` (count) and
-        ``gain_db``, the anti-clipping gain applied to the whole instrument (<= 0).
+        ``notes`` written (silent ones are dropped), ``short_notes`` (the notes
+        with a short copy), ``silent_notes`` (count) and ``gain_db``, the
+        anti-clipping gain applied to the whole instrument (<= 0).
     """
     synth, sfid = load(path)
     synth.program_select(0, sfid, 0, program)
@@ -161,9 +170,16 @@ def render_instrument(path: str, program: int, notes: list, prefix: str, audio_d
     peak = max((float(np.max(np.abs(x))) for x in kept.values()), default=0.0)
     gain = min(1.0, _CLIP / peak) if peak else 1.0
     for (pitch, velocity), x in kept.items():
-        write_wav(os.path.join(audio_dir, f"{prefix}-{pitch:03d}-{velocity:03d}.wav"),
-                  np.rint(x * (gain * 32767)).astype("<i2"))
-    return {"notes": sorted(kept), "silent_notes": len(audio) - len(kept),
+        name = f"{prefix}-{pitch:03d}-{velocity:03d}"
+        write_wav(os.path.join(audio_dir, f"{name}.wav"), np.rint(x * (gain * 32767)).astype("<i2"))
+        if short_seed is not None:
+            from .augment import cut_short, note_seed
+
+            y = cut_short(x, SAMPLE_RATE, note_seed(short_seed, prefix, pitch, velocity, 1))
+            write_wav(os.path.join(audio_dir, f"{name}{SHORT_SUFFIX}.wav"),
+                      np.rint(y * (gain * 32767)).astype("<i2"))
+    return {"notes": sorted(kept), "short_notes": sorted(kept) if short_seed is not None else [],
+            "silent_notes": len(audio) - len(kept),
             "gain_db": round(20 * float(np.log10(gain)), 3)}
 
 
