@@ -203,7 +203,6 @@ def build_pipeline(spec, columns, *, seed=0, n_jobs=None) -> Pipeline:
     return Pipeline(steps)
 
 
-
 def _after_note_norm(columns):
     import numpy as np
 

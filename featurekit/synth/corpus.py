@@ -45,8 +45,9 @@ class SynthResult:
     instruments : DataFrame
         One row per rendered instrument, by ``instrument`` id: ``soundfont``,
         ``program``, ``gm_name``, ``preset_name``, ``family``, ``source``,
-        ``instrument_str``, ``instrument``, ``split``, ``n_notes``,
-        ``silent_notes`` (dropped) and ``gain_db`` (anti-clipping gain, <= 0 dB).
+        ``instrument_str``, ``instrument``, ``split``, ``n_notes`` (short copies
+        included), ``short_copies``, ``silent_notes`` (dropped) and ``gain_db``
+        (anti-clipping gain, <= 0 dB).
     skipped : DataFrame
         Presets not rendered: ``soundfont``, ``program``, ``gm_name``, ``reason``.
     seconds : float
@@ -72,6 +73,9 @@ class SynthResult:
                  f"  {'split':<6} {'instruments':>11} {'notes':>7}"]
         per_split = self.instruments.groupby("split").size()
         lines += [f"  {s:<6} {per_split[s]:>11} {n:>7}" for s, n in self.counts.items()]
+        short = int(self.instruments["short_copies"].sum()) if "short_copies" in self.instruments else 0
+        if short:
+            lines.append(f"  of which {short} short copies (0.3-1.5 s; --no-short-copies to skip)")
         silent = int(self.instruments["silent_notes"].sum())
         if silent:
             lines.append(f"Dropped {silent} silent notes (peak below {render.SILENCE_DB:.0f} dBFS)")
@@ -266,6 +270,7 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
     for column in ("silent_notes", "gain_db"):
         plan[column] = [r[column] for r in results]
     plan["n_notes"] = [len(r["notes"]) + len(r["short_notes"]) for r in results]
+    plan["short_copies"] = [len(r["short_notes"]) for r in results]
     counts = {}
     for split, examples in _examples(plan, results).items():
         _write_json(out / f"nsynth-{split}" / "examples.json", examples)
