@@ -503,20 +503,42 @@ def test_default_soundfonts_add_installed_gus_patch_sets(tmp_path):
 
 
 # --- short copies -----------------------------------------------------------------
-def test_every_note_has_a_short_copy_that_is_its_faded_start(corpus):
-    audio = corpus.out / "nsynth-train" / "audio"
-    full = sorted(p for p in audio.iterdir() if not p.stem.endswith("-short"))
-    assert sorted(p.stem for p in audio.iterdir() if p.stem.endswith("-short")) == \
-        [f"{p.stem}-short" for p in full]
-    for path in full[:5]:
-        x, _ = sf.read(path, dtype="int16")
-        y, _ = sf.read(path.with_name(f"{path.stem}-short.wav"), dtype="int16")
+def test_a_share_of_the_notes_has_a_short_copy_that_is_its_faded_start(tmp_path):
+    out = render_corpus([bundled_soundfont()], tmp_path / "c", programs=[0, 24, 40], velocities=(100,),
+                        pitch_step=6, n_jobs=1, progress=False, short_copies=0.5).out
+    wavs = {p.stem: p for p in out.rglob("*.wav")}
+    short = sorted(k for k in wavs if k.endswith("-short"))
+    full = [k for k in wavs if not k.endswith("-short")]
+    assert 0.25 * len(full) < len(short) < 0.75 * len(full)  # about half, seeded per note
+    for name in short:
+        x, _ = sf.read(wavs[name.removesuffix("-short")], dtype="int16")
+        y, _ = sf.read(wavs[name], dtype="int16")
         assert 0.3 * 16000 <= len(y) <= 1.5 * 16000
         np.testing.assert_array_equal(y[:-320], x[:len(y) - 320])  # the note's own start
         assert abs(int(y[-1])) <= 1  # faded out to silence
 
 
+def test_the_default_corpus_gives_a_quarter_of_its_notes_a_short_copy(corpus):
+    from featurekit.synth.corpus import SHORT_COPIES
+
+    short = int(corpus.instruments["short_copies"].sum())
+    assert SHORT_COPIES == 0.25 and short == sum(1 for k in _all_keys(corpus) if k.endswith("-short"))
+    assert 0.1 < short / (corpus.n_notes - short) < 0.4
+
+
+def test_the_cli_default_share_is_the_librarys():
+    from featurekit.cli.synth import command
+    from featurekit.synth.corpus import SHORT_COPIES
+
+    option = next(p for p in command.params if p.name == "short_copies")
+    assert option.default == SHORT_COPIES
+
+
+def _all_keys(corpus):
+    return [k for notes in _examples(corpus.out).values() for k in notes]
+
+
 def test_no_short_copies_when_asked(tmp_path):
     out = render_corpus([bundled_soundfont()], tmp_path / "c", programs=[0], velocities=(100,),
-                        pitch_step=48, n_jobs=1, progress=False, short_copies=False)
+                        pitch_step=48, n_jobs=1, progress=False, short_copies=0)
     assert not any(p.stem.endswith("-short") for p in out.out.rglob("*.wav"))

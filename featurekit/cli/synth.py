@@ -60,9 +60,11 @@ def _ints(option: str, text: str | None) -> list[int] | None:
               help="Pass every note through a seeded random recording chain (room, "
                    "microphone EQ, noise floor, gain, detune, early release; "
                    "featurekit.synth.augment).")
-@click.option("--short-copies/--no-short-copies", default=True, show_default=True,
-              help="Also write a short copy of every note (its first 0.3-1.5 s, seeded, "
-                   "20 ms fade-out) as <note_str>-short: real notes are often short.")
+@click.option("--short-copies", type=click.FloatRange(0, 1), default=0.25,  # synth.corpus.SHORT_COPIES
+              show_default=True, metavar="SHARE",
+              help="Share of the notes that also get a short copy (the note's first "
+                   "0.3-1.5 s, seeded, 20 ms fade-out) as <note_str>-short: real notes are "
+                   "often short. 0: none.")
 @click.option("--overwrite", is_flag=True,
               help="Replace the corpus already in --out, if featurekit synth wrote it "
                    "(other files are never touched).")

@@ -86,12 +86,16 @@ class SynthResult:
         return "\n".join(lines)
 
 
+#: Default share of the notes given a short copy (``render_corpus(short_copies=...)``).
+SHORT_COPIES = 0.25
+
+
 def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step: int = 1,
                   test_fraction: float = 0.2, valid_fraction: float = 0.1, seed: int = 0,
                   programs=None, max_instruments_per_family: int | None = None,
                   overwrite: bool = False, n_jobs: int = -1, progress: bool = True,
                   augment: bool = False, pitch_range: str = "instrument",
-                  short_copies: bool = True) -> SynthResult:
+                  short_copies: float = SHORT_COPIES) -> SynthResult:
     """Render an NSynth-format corpus from General MIDI SoundFonts.
 
     Every note is NSynth's: 16 kHz mono 16-bit PCM, 4 s (64,000 samples), the
@@ -139,13 +143,14 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         Pass every note through a random recording chain (room, microphone
         EQ and band, noise floor, gain, detune, early release; see
         :mod:`featurekit.synth.augment`), seeded per note by ``seed``.
-    short_copies : bool
-        Also write a short copy of every note: its first 0.3-1.5 s (seeded per
-        note by ``seed``) faded out over 20 ms, as note
-        ``<instrument_str>-<pitch>-<velocity>-short`` of the same instrument
-        and split (:func:`featurekit.synth.augment.cut_short`).  Real notes
-        are often short and their files end with them; a model that has only
-        seen 4 s notes mistakes them (README, "Recognition on real recordings").
+    short_copies : float
+        Share of the notes (0-1; default 0.25) that also get a short copy: the
+        note's first 0.3-1.5 s faded out over 20 ms, as note
+        ``<instrument_str>-<pitch>-<velocity>-short`` of the same instrument and
+        split (:func:`featurekit.synth.augment.cut_short`; which notes and how
+        long, seeded per note by ``seed``).  Real notes are often short and
+        their files end with them; a model that has only heard 4 s notes
+        mistakes them (README, "Recognition on real recordings"). 0: none.
     pitch_range : {"instrument", "piano"}
         ``"instrument"``: the GM program's playable range (the table's
         ``pitch_min``..``pitch_max``); ``"piano"``: every program over the
@@ -199,6 +204,10 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
     from tqdm.auto import tqdm
 
     started = time.perf_counter()
+    if isinstance(short_copies, bool) or not isinstance(short_copies, (int, float)) \
+            or not 0 <= short_copies <= 1:
+        raise ConfigError(f"short_copies must be a share of the notes in [0, 1], "
+                          f"got {short_copies!r}")
     velocities = _check_args(velocities, pitch_step, test_fraction, valid_fraction, n_jobs,
                              max_instruments_per_family)
     if soundfonts is None:
@@ -257,7 +266,8 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
             folder.mkdir(parents=True, exist_ok=True)
         tasks = (delayed(render.render_instrument)(r.soundfont, r.program, n, r.instrument_str,
                                                    str(folder), seed if augment else None,
-                                                   seed if short_copies else None)
+                                                   seed if short_copies else None,
+                                                   short_copies)
                  for r, n, folder in zip(plan.itertuples(), notes, folders))
         results = []
         with tqdm(total=sum(map(len, notes)), unit="note", desc="synth",

@@ -128,7 +128,8 @@ SHORT_SUFFIX = "-short"
 
 
 def render_instrument(path: str, program: int, notes: list, prefix: str, audio_dir: str,
-                      augment_seed: int | None = None, short_seed: int | None = None) -> dict:
+                      augment_seed: int | None = None, short_seed: int | None = None,
+                      short_fraction: float = 1.0) -> dict:
     """Render one instrument and write its notes as ``<prefix>-<pitch>-<velocity>.wav``.
 
     Parameters
@@ -147,9 +148,13 @@ def render_instrument(path: str, program: int, notes: list, prefix: str, audio_d
         :func:`featurekit.synth.augment.augment_note`, seeded per note by
         ``note_seed(augment_seed, prefix, pitch, velocity)``; None: dry renders.
     short_seed : int, optional
-        Also write a short copy of every note (:func:`featurekit.synth.augment.cut_short`,
-        0.3-1.5 s, seeded by ``note_seed(short_seed, prefix, pitch, velocity, 1)``)
-        as ``<prefix>-<pitch>-<velocity>-short.wav``; None: none.
+        Also write a short copy of a share ``short_fraction`` of the notes
+        (:func:`featurekit.synth.augment.cut_short`, 0.3-1.5 s, seeded by
+        ``note_seed(short_seed, prefix, pitch, velocity, 1)``; which notes: a
+        draw from ``note_seed(..., 2)``) as ``<prefix>-<pitch>-<velocity>-short.wav``;
+        None: none.
+    short_fraction : float
+        Share of the notes (0-1) given a short copy.
 
     Returns
     -------
@@ -169,16 +174,20 @@ def render_instrument(path: str, program: int, notes: list, prefix: str, audio_d
                 for note, x in kept.items()}
     peak = max((float(np.max(np.abs(x))) for x in kept.values()), default=0.0)
     gain = min(1.0, _CLIP / peak) if peak else 1.0
+    short = []
     for (pitch, velocity), x in kept.items():
         name = f"{prefix}-{pitch:03d}-{velocity:03d}"
         write_wav(os.path.join(audio_dir, f"{name}.wav"), np.rint(x * (gain * 32767)).astype("<i2"))
-        if short_seed is not None:
+        if short_seed is not None and short_fraction > 0:
             from .augment import cut_short, note_seed
 
-            y = cut_short(x, SAMPLE_RATE, note_seed(short_seed, prefix, pitch, velocity, 1))
-            write_wav(os.path.join(audio_dir, f"{name}{SHORT_SUFFIX}.wav"),
-                      np.rint(y * (gain * 32767)).astype("<i2"))
-    return {"notes": sorted(kept), "short_notes": sorted(kept) if short_seed is not None else [],
+            chosen = np.random.default_rng(note_seed(short_seed, prefix, pitch, velocity, 2))
+            if chosen.random() < short_fraction:
+                y = cut_short(x, SAMPLE_RATE, note_seed(short_seed, prefix, pitch, velocity, 1))
+                write_wav(os.path.join(audio_dir, f"{name}{SHORT_SUFFIX}.wav"),
+                          np.rint(y * (gain * 32767)).astype("<i2"))
+                short.append((pitch, velocity))
+    return {"notes": sorted(kept), "short_notes": sorted(short),
             "silent_notes": len(audio) - len(kept),
             "gain_db": round(20 * float(np.log10(gain)), 3)}
 
