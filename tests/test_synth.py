@@ -518,12 +518,11 @@ def test_a_share_of_the_notes_has_a_short_copy_that_is_its_faded_start(tmp_path)
         assert abs(int(y[-1])) <= 1  # faded out to silence
 
 
-def test_the_default_corpus_gives_a_quarter_of_its_notes_a_short_copy(corpus):
-    from featurekit.synth.corpus import SHORT_COPIES
-
-    short = int(corpus.instruments["short_copies"].sum())
-    assert SHORT_COPIES == 0.25 and short == sum(1 for k in _all_keys(corpus) if k.endswith("-short"))
-    assert 0.1 < short / (corpus.n_notes - short) < 0.4
+def test_the_default_corpus_gives_every_note_a_short_copy(corpus):
+    keys = _all_keys(corpus)
+    short = {k.removesuffix("-short") for k in keys if k.endswith("-short")}
+    assert short == {k for k in keys if not k.endswith("-short")}
+    assert int(corpus.instruments["short_copies"].sum()) == len(short)
 
 
 def test_the_cli_default_share_is_the_librarys():

@@ -87,7 +87,7 @@ class SynthResult:
 
 
 #: Default share of the notes given a short copy (``render_corpus(short_copies=...)``).
-SHORT_COPIES = 0.25
+SHORT_COPIES = 1.0
 
 
 def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step: int = 1,
@@ -144,7 +144,7 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         EQ and band, noise floor, gain, detune, early release; see
         :mod:`featurekit.synth.augment`), seeded per note by ``seed``.
     short_copies : float
-        Share of the notes (0-1; default 0.25) that also get a short copy: the
+        Share of the notes (0-1; default 1: every note) that also get a short copy: the
         note's first 0.3-1.5 s faded out over 20 ms, as note
         ``<instrument_str>-<pitch>-<velocity>-short`` of the same instrument and
         split (:func:`featurekit.synth.augment.cut_short`; which notes and how
