@@ -75,7 +75,7 @@ class SynthResult:
         lines += [f"  {s:<6} {per_split[s]:>11} {n:>7}" for s, n in self.counts.items()]
         short = int(self.instruments["short_copies"].sum()) if "short_copies" in self.instruments else 0
         if short:
-            lines.append(f"  of which {short} short copies (0.3-1.5 s; --no-short-copies to skip)")
+            lines.append(f"  of which {short} short copies (each a note's first 0.3-1.5 s)")
         silent = int(self.instruments["silent_notes"].sum())
         if silent:
             lines.append(f"Dropped {silent} silent notes (peak below {render.SILENCE_DB:.0f} dBFS)")
