@@ -57,7 +57,8 @@ def _names(ctx, param, value):
 @cluster_options("Where the work runs (joblib backend)", local="a local cluster of --jobs workers",
                  note="CORPUS and --out must be on storage all workers see at the same paths.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def command(corpus, out, preset, frames, trim_db, no_trim, jobs, families, sources, exclude_sources, layout,
+def command(corpus, out, preset, frames, trim_db, no_trim, jobs, families, sources,
+            exclude_sources, layout,
             segment_seconds, hop_seconds, chunk_size, backend, scheduler, quiet):
     """Extract clip-level features of every note in CORPUS into Parquet.
 

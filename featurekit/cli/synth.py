@@ -60,7 +60,8 @@ def _ints(option: str, text: str | None) -> list[int] | None:
               help="Pass every note through a seeded random recording chain (room, "
                    "microphone EQ, noise floor, gain, detune, early release; "
                    "featurekit.synth.augment).")
-@click.option("--short-copies", type=click.FloatRange(0, 1), default=1.0,  # synth.corpus.SHORT_COPIES
+# default: featurekit.synth.corpus.SHORT_COPIES (a test checks they agree)
+@click.option("--short-copies", type=click.FloatRange(0, 1), default=1.0,
               show_default=True, metavar="SHARE",
               help="Share of the notes that also get a short copy (the note's first "
                    "0.3-1.5 s, seeded, 20 ms fade-out) as <note_str>-short: real notes are "

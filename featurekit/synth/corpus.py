@@ -73,7 +73,8 @@ class SynthResult:
                  f"  {'split':<6} {'instruments':>11} {'notes':>7}"]
         per_split = self.instruments.groupby("split").size()
         lines += [f"  {s:<6} {per_split[s]:>11} {n:>7}" for s, n in self.counts.items()]
-        short = int(self.instruments["short_copies"].sum()) if "short_copies" in self.instruments else 0
+        short = (int(self.instruments["short_copies"].sum())
+                 if "short_copies" in self.instruments else 0)
         if short:
             lines.append(f"  of which {short} short copies (each a note's first 0.3-1.5 s)")
         silent = int(self.instruments["silent_notes"].sum())
