@@ -48,7 +48,7 @@ from featurekit.features.registry import FEATURES  # noqa: E402
 from featurekit.schema import feature_column  # noqa: E402
 from real_transfer import DEV, dev_corpus  # noqa: E402
 from smote_budget import folds  # noqa: E402
-from source_value import score  # noqa: E402
+from source_value import print_scores, score  # noqa: E402
 
 
 def masked_statistic(x: np.ndarray, mask: np.ndarray, stat: str) -> np.ndarray:
@@ -109,10 +109,7 @@ def main(argv=None):
         t0 = time.perf_counter()
         renders, dev = fk.load_features(r), fk.load_features(d)
         res = score(args.kind, list(folds(renders, dev, 5, args.seed)), None, args.seed, args.jobs)
-        print(f"{args.kind} {label:<24} "
-              + "  ".join(f"{k} {f1:.3f}/{acc:.3f}" for k, (f1, acc) in res.items())
-              + f"  mean F1 {np.mean([f1 for f1, _ in res.values()]):.3f}"
-              + f"  ({time.perf_counter() - t0:.0f} s)", flush=True)
+        print_scores(f"{args.kind} {label:<24}", res, t0)
 
 
 if __name__ == "__main__":

@@ -47,8 +47,12 @@ from real_transfer import TARGET, preset_for  # noqa: E402
 from smote_budget import folds  # noqa: E402
 
 
-def score(kind: str, all_folds, extra, seed: int, jobs: int) -> dict:
-    """Macro-F1 / accuracy per held-out group, training each fold on its rows (+ ``extra``)."""
+def score(kind: str, all_folds, extra, seed: int, jobs: int, blank=None) -> dict:
+    """Macro-F1 / accuracy per held-out group, training each fold on its rows (+ ``extra``).
+
+    ``blank(train, cols)``, if given, returns a boolean mask of the columns to
+    hold at 0 in that fold (train and test alike): computed from the fold's
+    training rows only, it makes those columns useless to every member."""
     from sklearn.metrics import accuracy_score, f1_score
 
     spec = load_spec(kind)
@@ -57,11 +61,16 @@ def score(kind: str, all_folds, extra, seed: int, jobs: int) -> dict:
         if extra is not None:
             train = pd.concat([train, extra], ignore_index=True)
         cols = select_columns(spec, train.columns)
+        X, X_test = train[cols].to_numpy(np.float32), test[cols].to_numpy(np.float32)
+        if blank is not None:
+            mask = blank(train, cols)
+            X[:, mask] = 0
+            X_test[:, mask] = 0
         pipe = build_pipeline(spec, cols, seed=seed, n_jobs=jobs)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            pipe.fit(train[cols].to_numpy(np.float32), train[TARGET].to_numpy())
-            pred = pipe.predict(test[cols].to_numpy(np.float32))
+            pipe.fit(X, train[TARGET].to_numpy())
+            pred = pipe.predict(X_test)
         if name.startswith("dev"):
             dev_true += list(test[TARGET])
             dev_pred += list(pred)
@@ -71,6 +80,14 @@ def score(kind: str, all_folds, extra, seed: int, jobs: int) -> dict:
     res["dev"] = (f1_score(dev_true, dev_pred, average="macro"),
                   accuracy_score(dev_true, dev_pred))
     return res
+
+
+def print_scores(label: str, res: dict, t0: float) -> None:
+    """One line: ``label``, each group's macro-F1/accuracy, their mean F1, seconds since ``t0``."""
+    print(f"{label} "
+          + "  ".join(f"{k} {f1:.3f}/{acc:.3f}" for k, (f1, acc) in res.items())
+          + f"  mean F1 {np.mean([f1 for f1, _ in res.values()]):.3f}"
+          + f"  ({time.perf_counter() - t0:.0f} s)", flush=True)
 
 
 def main(argv=None):
@@ -97,10 +114,7 @@ def main(argv=None):
         for label, add in (("without", None), ("with", extra))[:2 if extra is not None else 1]:
             t0 = time.perf_counter()
             res = score(kind, all_folds, add, args.seed, args.jobs)
-            print(f"{kind:<10} {label:<8} "
-                  + "  ".join(f"{k} {f1:.3f}/{acc:.3f}" for k, (f1, acc) in res.items())
-                  + f"  mean F1 {np.mean([f1 for f1, _ in res.values()]):.3f}"
-                  + f"  ({time.perf_counter() - t0:.0f} s)", flush=True)
+            print_scores(f"{kind:<10} {label:<8}", res, t0)
 
 
 if __name__ == "__main__":
