@@ -66,6 +66,12 @@ def _ints(option: str, text: str | None) -> list[int] | None:
               help="Share of the notes that also get a short copy (the note's first "
                    "0.3-1.5 s, seeded, 20 ms fade-out) as <note_str>-short: real notes are "
                    "often short. 0: none.")
+# default: featurekit.synth.corpus.LEVELS (a test checks they agree)
+@click.option("--levels", type=click.Choice(["nsynth", "synth"]), default="nsynth",
+              show_default=True,
+              help="'nsynth': every clip scaled to a peak of -1.1 dBFS, as NSynth's notes are "
+                   "peak-normalised at every velocity; 'synth': the synthesizer's levels "
+                   "(an instrument scaled down as a whole only if it would clip).")
 @click.option("--overwrite", is_flag=True,
               help="Replace the corpus already in --out, if featurekit synth wrote it "
                    "(other files are never touched).")
@@ -73,8 +79,8 @@ def _ints(option: str, text: str | None) -> list[int] | None:
 @click.option("--list-soundfonts", is_flag=True,
               help="List the SoundFonts found on this machine and exit.")
 def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_per_family,
-            test_fraction, valid_fraction, seed, jobs, augment, short_copies, overwrite, quiet,
-            list_soundfonts):
+            test_fraction, valid_fraction, seed, jobs, augment, short_copies, levels, overwrite,
+            quiet, list_soundfonts):
     """Render an NSynth-format corpus from General MIDI SoundFonts.
 
     Every (SoundFont, GM program) pair becomes one instrument, labelled with
@@ -82,8 +88,8 @@ def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_
     with no honest NSynth family, such as pads, effects and drums, are left
     out) and numbered NSynth-style per family and source (guitar_acoustic_012).
     Each note is NSynth's: 16 kHz mono 16-bit PCM, 4 s (held 3 s, released
-    1 s), at every pitch of the real instrument's range and every velocity.
-    Levels are the synthesizer's, not normalised.  A GUS patch set (a
+    1 s), at every pitch of the real instrument's range and every velocity,
+    each clip peak-normalised as NSynth's are (--levels).  A GUS patch set (a
     Timidity .cfg, e.g. Debian's FreePats) is converted to a SoundFont once,
     into ~/.cache/featurekit/gus, and played the same way.
 
@@ -153,5 +159,5 @@ def command(soundfonts, out, velocities, pitch_step, pitch_range, programs, max_
             test_fraction=test_fraction, valid_fraction=valid_fraction, seed=seed,
             programs=_ints("--programs", programs), max_instruments_per_family=max_per_family,
             overwrite=overwrite, n_jobs=jobs, progress=not quiet, augment=augment,
-            pitch_range=pitch_range, short_copies=short_copies)
+            pitch_range=pitch_range, short_copies=short_copies, levels=levels)
     click.echo(result.summary())

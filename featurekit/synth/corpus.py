@@ -47,7 +47,8 @@ class SynthResult:
         ``program``, ``gm_name``, ``preset_name``, ``family``, ``source``,
         ``instrument_str``, ``instrument``, ``split``, ``n_notes`` (short copies
         included), ``short_copies``, ``silent_notes`` (dropped) and ``gain_db``
-        (anti-clipping gain, <= 0 dB).
+        (levels "synth": the anti-clipping gain, <= 0 dB; "nsynth": the median
+        gain of its notes to NSynth's peak level).
     skipped : DataFrame
         Presets not rendered: ``soundfont``, ``program``, ``gm_name``, ``reason``.
     seconds : float
@@ -89,6 +90,8 @@ class SynthResult:
 
 #: Default share of the notes given a short copy (``render_corpus(short_copies=...)``).
 SHORT_COPIES = 1.0
+#: Default ``render_corpus(levels=...)``: every clip at NSynth's peak level.
+LEVELS = "nsynth"
 
 
 def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step: int = 1,
@@ -96,7 +99,7 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
                   programs=None, max_instruments_per_family: int | None = None,
                   overwrite: bool = False, n_jobs: int = -1, progress: bool = True,
                   augment: bool = False, pitch_range: str = "instrument",
-                  short_copies: float = SHORT_COPIES) -> SynthResult:
+                  short_copies: float = SHORT_COPIES, levels: str = LEVELS) -> SynthResult:
     """Render an NSynth-format corpus from General MIDI SoundFonts.
 
     Every note is NSynth's: 16 kHz mono 16-bit PCM, 4 s (64,000 samples), the
@@ -152,6 +155,14 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         long, seeded per note by ``seed``).  Real notes are often short and
         their files end with them; a model that has only heard 4 s notes
         mistakes them (README, "Recognition on real recordings"). 0: none.
+    levels : {"nsynth", "synth"}
+        ``"nsynth"`` (default): every clip is scaled to a peak of
+        :data:`~featurekit.synth.render.NSYNTH_PEAK_DB` (-1.1 dBFS), as NSynth's
+        published notes are peak-normalised at every velocity (so velocity
+        changes timbre, not level); the grouped CV chose it (README,
+        "Recognition on real recordings").  ``"synth"``: the synthesizer's
+        levels, an instrument scaled down as a whole only if its loudest
+        note would clip (``gain_db`` in ``synth_instruments.csv``).
     pitch_range : {"instrument", "piano"}
         ``"instrument"``: the GM program's playable range (the table's
         ``pitch_min``..``pitch_max``); ``"piano"``: every program over the
@@ -221,6 +232,8 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
     specs = [replace(s, path=gus.cached_soundfont(s.path)) if gus.is_gus_config(s.path) else s
              for s in specs]
     check_distinct(specs)
+    if levels not in render.LEVELS:
+        raise ConfigError(f"levels must be one of {', '.join(render.LEVELS)}, got {levels!r}")
     if pitch_range not in PITCH_RANGES:
         raise ConfigError(f"pitch_range must be one of {', '.join(PITCH_RANGES)}, "
                           f"got {pitch_range!r}")
@@ -268,7 +281,7 @@ def render_corpus(soundfonts, out, *, velocities=DEFAULT_VELOCITIES, pitch_step:
         tasks = (delayed(render.render_instrument)(r.soundfont, r.program, n, r.instrument_str,
                                                    str(folder), seed if augment else None,
                                                    seed if short_copies else None,
-                                                   short_copies)
+                                                   short_copies, levels)
                  for r, n, folder in zip(plan.itertuples(), notes, folders))
         results = []
         with tqdm(total=sum(map(len, notes)), unit="note", desc="synth",

@@ -3,9 +3,13 @@
 Notes are rendered at :data:`RENDER_RATE` and resampled to 16 kHz with soxr:
 TinySoundFont interpolates samples linearly with no anti-alias filter, so at
 16 kHz bright synth harmonics would fold back below 8 kHz (measured: up to 8 dB
-more inharmonic energy on a sawtooth lead).  Levels are the synthesizer's, as
-NSynth's notes are not normalised; only an instrument whose loudest note would
-clip is scaled down, as a whole, so its velocity layers keep their levels.
+more inharmonic energy on a sawtooth lead).  Levels are NSynth's by default:
+each clip written is scaled to a peak of :data:`NSYNTH_PEAK_DB`, as NSynth's
+published notes are peak-normalised whatever their velocity (measured on the
+1,999 real notes of ``shared/nsynth-test-dev``: median peak -1.1 dBFS, 5-95 %
+-5 to -0.5 dBFS, at every velocity).  ``levels="synth"`` keeps the
+synthesizer's levels instead: only an instrument whose loudest note would clip
+is scaled down, as a whole, so its velocity layers keep their levels.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ SAMPLE_RATE = 16_000  #: Hz, as NSynth
 RENDER_RATE = 48_000  #: Hz, TinySoundFont's rate before anti-aliased resampling
 HOLD_S, RELEASE_S = 3.0, 1.0  #: seconds the key is held, then released (NSynth's)
 SILENCE_DB = -70.0  #: a note whose peak is below this (dBFS) is silent and dropped
+NSYNTH_PEAK_DB = -1.1  #: dBFS: the median peak of NSynth's notes, each clip's peak with levels="nsynth"
+#: ``render_instrument(levels=...)``: each clip at NSynth's peak, or the synthesizer's levels.
+LEVELS = ("nsynth", "synth")
 TINYSOUNDFONT_PIN = "tinysoundfont==0.3.7"
 
 _CLIP = 32767 / 32768  # the largest level that 16-bit quantisation keeps unclipped
@@ -129,7 +136,7 @@ SHORT_SUFFIX = "-short"
 
 def render_instrument(path: str, program: int, notes: list, prefix: str, audio_dir: str,
                       augment_seed: int | None = None, short_seed: int | None = None,
-                      short_fraction: float = 1.0) -> dict:
+                      short_fraction: float = 1.0, levels: str = "nsynth") -> dict:
     """Render one instrument and write its notes as ``<prefix>-<pitch>-<velocity>.wav``.
 
     Parameters
@@ -155,13 +162,21 @@ def render_instrument(path: str, program: int, notes: list, prefix: str, audio_d
         None: none.
     short_fraction : float
         Share of the notes (0-1) given a short copy.
+    levels : {"nsynth", "synth"}
+        ``"nsynth"``: every clip written (a short copy too, after its fade) is
+        scaled to a peak of :data:`NSYNTH_PEAK_DB`, after the recording chain
+        if any (so its gain step has no effect), as NSynth normalised its notes.
+        ``"synth"``: the synthesizer's levels, the instrument scaled down as a
+        whole only if its loudest note would clip.
 
     Returns
     -------
     dict
         ``notes`` written (silent ones are dropped), ``short_notes`` (the notes
-        with a short copy), ``silent_notes`` (count) and ``gain_db``, the
-        anti-clipping gain applied to the whole instrument (<= 0).
+        with a short copy), ``silent_notes`` (count) and ``gain_db``: with
+        ``levels="synth"`` the anti-clipping gain applied to the whole
+        instrument (<= 0), with ``"nsynth"`` the median gain of its full-length
+        notes.
     """
     synth, sfid = load(path)
     synth.program_select(0, sfid, 0, program)
@@ -173,23 +188,39 @@ def render_instrument(path: str, program: int, notes: list, prefix: str, audio_d
         kept = {note: augment_note(x, SAMPLE_RATE, note_seed(augment_seed, prefix, *note))
                 for note, x in kept.items()}
     peak = max((float(np.max(np.abs(x))) for x in kept.values()), default=0.0)
-    gain = min(1.0, _CLIP / peak) if peak else 1.0
-    short = []
+    instrument_gain = min(1.0, _CLIP / peak) if peak else 1.0
+
+    def gain(x):  # the factor that takes clip x to its written level
+        return instrument_gain if levels == "synth" else _peak_gain(x)
+
+    short, gains = [], []
     for (pitch, velocity), x in kept.items():
         name = f"{prefix}-{pitch:03d}-{velocity:03d}"
-        write_wav(os.path.join(audio_dir, f"{name}.wav"), np.rint(x * (gain * 32767)).astype("<i2"))
+        gains.append(gain(x))
+        write_wav(os.path.join(audio_dir, f"{name}.wav"), _pcm(x, gains[-1]))
         if short_seed is not None and short_fraction > 0:
             from .augment import cut_short, note_seed
 
             chosen = np.random.default_rng(note_seed(short_seed, prefix, pitch, velocity, 2))
             if chosen.random() < short_fraction:
                 y = cut_short(x, SAMPLE_RATE, note_seed(short_seed, prefix, pitch, velocity, 1))
-                write_wav(os.path.join(audio_dir, f"{name}{SHORT_SUFFIX}.wav"),
-                          np.rint(y * (gain * 32767)).astype("<i2"))
+                write_wav(os.path.join(audio_dir, f"{name}{SHORT_SUFFIX}.wav"), _pcm(y, gain(y)))
                 short.append((pitch, velocity))
+    summary_gain = instrument_gain if levels == "synth" or not gains else float(np.median(gains))
     return {"notes": sorted(kept), "short_notes": sorted(short),
             "silent_notes": len(audio) - len(kept),
-            "gain_db": round(20 * float(np.log10(gain)), 3)}
+            "gain_db": round(20 * float(np.log10(summary_gain)), 3)}
+
+
+def _peak_gain(x: np.ndarray) -> float:
+    """The factor that brings the peak of ``x`` to :data:`NSYNTH_PEAK_DB` (1 for silence)."""
+    peak = float(np.max(np.abs(x))) if len(x) else 0.0
+    return 10 ** (NSYNTH_PEAK_DB / 20) / peak if peak > 0 else 1.0
+
+
+def _pcm(x: np.ndarray, gain: float) -> np.ndarray:
+    """``x`` scaled by ``gain`` as 16-bit PCM."""
+    return np.rint(x * (gain * 32767)).astype("<i2")
 
 
 def write_wav(path: str, pcm: np.ndarray) -> None:
