@@ -11,7 +11,9 @@ model on it (instrument family):
 * ``gap``: 0.1-0.5 s of digital silence before each note (uniform);
 * ``noise``: a white noise floor at -70 dBFS under the whole file;
 * ``rate``: resampled to 44.1 kHz (the model resamples back);
-* ``short``: cut to 0.3-1.5 s (uniform) with a 20 ms fade-out.
+* ``short``: cut to 0.3-1.5 s (uniform) with a 20 ms fade-out;
+* ``quiet``: scaled by -30 to -10 dB (uniform): a soft note or a quiet
+  recording (NSynth's notes peak near -1 dBFS whatever their velocity).
 
 The model should be trained without the dev notes (renders alone), else it
 is scored on notes it saw.  What a user runs::
@@ -68,7 +70,12 @@ def short(y, sr, rng):
     return y, sr
 
 
-PERTURBATIONS = {"gap": gap, "noise": noise, "rate": rate, "short": short}
+def quiet(y, sr, rng):
+    """The note scaled by -30 to -10 dB (uniform)."""
+    return (y * 10 ** (rng.uniform(-30, -10) / 20)).astype(y.dtype), sr
+
+
+PERTURBATIONS = {"gap": gap, "noise": noise, "rate": rate, "short": short, "quiet": quiet}
 
 
 def perturbed_copy(dev: Path, out: Path, name: str, seed: int) -> Path:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .audio import scale_to_peak
 from .config import ExtractionConfig
 from .errors import ConfigError
 from .features import AnalysisPlan, compute_features, feature_names
@@ -44,7 +45,8 @@ def conform(y, sr: int, config: ExtractionConfig) -> np.ndarray:
     -------
     ndarray, shape (config.n_samples,), float32
         Non-finite samples zeroed, resampled to ``config.sample_rate``
-        (soxr, high quality), zero-padded at the end or cut.
+        (soxr, high quality), zero-padded at the end or cut, and scaled to a
+        peak of ``config.peak_db`` dBFS (unless None or silent).
     """
     y = np.asarray(y, dtype=np.float32)
     bad = ~np.isfinite(y)
@@ -56,6 +58,8 @@ def conform(y, sr: int, config: ExtractionConfig) -> np.ndarray:
         y = soxr.resample(y, sr, config.sample_rate, quality="HQ").astype(np.float32)
     n = config.n_samples
     y = np.pad(y, (0, n - y.shape[0])) if y.shape[0] < n else y[:n]
+    if config.peak_db is not None:
+        y = scale_to_peak(y, config.peak_db)
     return np.ascontiguousarray(y, dtype=np.float32)
 
 

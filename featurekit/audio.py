@@ -199,8 +199,35 @@ def prefetch(paths) -> None:
             os.close(fd)
 
 
+#: dBFS: a clip whose peak is below this is not scaled by :func:`scale_to_peak`.
+QUIET_PEAK_DB = -70.0
+
+
+def scale_to_peak(y: np.ndarray, peak_db: float) -> np.ndarray:
+    """``y`` scaled so that its largest absolute sample is ``peak_db`` dBFS.
+
+    Parameters
+    ----------
+    y : ndarray, shape (n,)
+        Samples, full scale 1.0.
+    peak_db : float
+        Target peak in dBFS (<= 0).
+
+    Returns
+    -------
+    ndarray, shape (n,), float32
+        The scaled samples; ``y`` itself if its peak is below
+        :data:`QUIET_PEAK_DB` (digital silence, or a window of near-silence
+        whose noise would otherwise be amplified to full level).
+    """
+    peak = float(np.max(np.abs(y))) if y.size else 0.0
+    if peak < 10 ** (QUIET_PEAK_DB / 20):
+        return y
+    return (y * np.float32(10 ** (peak_db / 20) / peak)).astype(np.float32)
+
+
 def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None,
-              trim_db: float | None = None) -> Clip:
+              trim_db: float | None = None, peak_db: float | None = None) -> Clip:
     """Decode ``path`` to a mono float32 clip of ``n_samples`` at ``sample_rate``.
 
     Parameters
@@ -220,6 +247,11 @@ def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None
         When reading from the beginning, skip the leading audio quieter than
         ``trim_db`` dB below the loudest 10 ms (:func:`leading_silence`), so
         the clip starts at the note (as NSynth's notes do). ``None``: keep it.
+    peak_db : float, optional
+        Scale the clip (after trimming, padding and cutting) so that its peak
+        is ``peak_db`` dBFS (NSynth's notes are peak-normalised); a clip
+        peaking below :data:`QUIET_PEAK_DB` (-70 dBFS) is left as it is.
+        ``None``: the level as read.
 
     Raises
     ------
@@ -288,4 +320,6 @@ def read_clip(path, sample_rate: int, n_samples: int, start: float | None = None
     elif y.shape[0] > n_samples:
         notes.append(f"cut from {y.shape[0] / sample_rate:.3f} s")
         y = y[:n_samples]
+    if peak_db is not None:
+        y = scale_to_peak(y, peak_db)
     return Clip(np.ascontiguousarray(y, dtype=np.float32), padded, notes)

@@ -55,6 +55,15 @@ class ExtractionConfig:
         so a recording that starts with silence is analysed from its note, as
         NSynth's notes are. ``None`` reads from the first sample (tables
         written before this option existed: their config has no ``trim_db``).
+    peak_db : float or None
+        Each clip (after trimming and cutting) is scaled so that its peak is
+        this level in dBFS (-1.1: the median peak of NSynth's notes, which are
+        peak-normalised whatever their velocity), so a soft note or a quiet
+        recording is analysed at the level the models were trained at.
+        Clips peaking below -70 dBFS (silence) are left as they are.
+        Windows (``segment_seconds``) are scaled each on its own.  ``None``
+        keeps the level as read
+        (tables written before this option existed).
     """
 
     preset: str = "default"
@@ -68,6 +77,7 @@ class ExtractionConfig:
     fmax: float | None = None
     frames: str | None = None
     trim_db: float | None = 40.0
+    peak_db: float | None = -1.1
     feature_version: int = field(default=FEATURE_VERSION)
 
     def __post_init__(self):
@@ -114,6 +124,11 @@ class ExtractionConfig:
                                          or not 0 < self.trim_db < 200):
             raise ConfigError(f"trim_db must be a level in dB in (0, 200) or None, "
                               f"got {self.trim_db!r}")
+        if self.peak_db is not None and (isinstance(self.peak_db, bool)
+                                         or not isinstance(self.peak_db, (int, float))
+                                         or not -120 < self.peak_db <= 0):
+            raise ConfigError(f"peak_db must be a level in dBFS in (-120, 0] or None, "
+                              f"got {self.peak_db!r}")
         if self.frames is not None:
             from .frames import check_frames
 
@@ -155,17 +170,18 @@ class ExtractionConfig:
         if unknown:
             raise ConfigError(f"unknown extraction config keys: {unknown}")
         d.setdefault("trim_db", None)  # written before trimming existed: not trimmed
+        d.setdefault("peak_db", None)  # written before peak normalisation existed: as read
         return cls(**d)
 
     def identity(self) -> dict:
         """The fields that must match for two runs to share one table.
 
-        ``frames`` and ``trim_db`` are left out when ``None``, so tables written
+        ``frames``, ``trim_db`` and ``peak_db`` are left out when ``None``, so tables written
         before they existed still resume; when set, a run with other values is
         refused.
         """
         d = dataclasses.asdict(self)
-        for name in ("frames", "trim_db"):
+        for name in ("frames", "trim_db", "peak_db"):
             if d[name] is None:
                 del d[name]
         return d

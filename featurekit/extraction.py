@@ -115,7 +115,8 @@ def _read_notes(paths, config: ExtractionConfig, starts=None):
     for i, path in enumerate(paths):
         try:
             clip = read_clip(path, config.sample_rate, config.n_samples,
-                             None if starts is None else starts[i], trim_db=config.trim_db)
+                             None if starts is None else starts[i], trim_db=config.trim_db,
+                             peak_db=config.peak_db)
         except AudioError as exc:
             errors[i] = str(exc)
             continue
@@ -268,12 +269,12 @@ def _shard_name(note_ids) -> str:
     return f"part-{digest}.parquet"
 
 
-#: ``extract(trim_db=...)`` default: keep the config's value.
+#: ``extract(trim_db=..., peak_db=...)`` default: keep the config's value.
 FROM_CONFIG = "config"
 
 
 def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | None = None,
-            frames: str | None = None, trim_db=FROM_CONFIG,
+            frames: str | None = None, trim_db=FROM_CONFIG, peak_db=FROM_CONFIG,
             n_jobs: int = -1, families=None, sources=None, exclude_sources=None,
             layout: str = "auto", segment_seconds=None, hop_seconds=None,
             chunk_size: int = CHUNK_SIZE, backend: str | None = None,
@@ -301,6 +302,10 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
         loudest 10 ms, so clips start at the note (``None``: read from the
         first sample). Default: ``config.trim_db`` (40 dB). Windows
         (``segment_seconds``) are never trimmed.
+    peak_db : float or None, optional
+        Scale each clip to a peak of ``peak_db`` dBFS, as NSynth's notes are
+        (``None``: keep the level as read). Default: ``config.peak_db``
+        (-1.1 dBFS).
     n_jobs : int
         Worker processes; negative counts from the number of cores (-1 = all).
         With ``backend="dask"`` and no scheduler, the workers of the local
@@ -340,6 +345,8 @@ def extract(corpus, out, *, preset: str = "default", config: ExtractionConfig | 
         config = replace(config, frames=frames)
     if trim_db != FROM_CONFIG:
         config = replace(config, trim_db=trim_db)
+    if peak_db != FROM_CONFIG:
+        config = replace(config, peak_db=peak_db)
     if segment_seconds is not None or hop_seconds is not None:
         segment_seconds, hop_seconds = check_segment_args(segment_seconds, hop_seconds)
         config = replace(config, duration=segment_seconds)

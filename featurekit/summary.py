@@ -226,7 +226,7 @@ def _config_line(config) -> str:
     if not config:
         return "  config: (none stored)"
     keys = ("preset", "sample_rate", "duration", "n_fft", "hop_length", "n_mels", "n_mfcc", "frames",
-            "trim_db")
+            "trim_db", "peak_db")
     return "  config: " + ", ".join(f"{k}={config[k]}" for k in keys if config.get(k) is not None)
 
 

@@ -206,3 +206,30 @@ def test_a_window_read_is_never_trimmed(tmp_path):
     sf.write(p, _gapped(0.5), SR, subtype="FLOAT")
     clip = read_clip(p, SR, SR, start=0.0, trim_db=40.0)
     assert not any(n.startswith("trimmed") for n in clip.notes)
+
+
+# --- peak level (ExtractionConfig.peak_db) ----------------------------------
+@given(st.floats(-60, 0), st.floats(-40, -0.1))
+def test_scale_to_peak_sets_the_peak_whatever_the_level(level_db, peak_db):
+    from featurekit.audio import scale_to_peak
+
+    y = _gapped(0.0) * np.float32(10 ** (level_db / 20))
+    out = scale_to_peak(y, peak_db)
+    assert 20 * np.log10(np.abs(out).max()) == pytest.approx(peak_db, abs=1e-3)
+    np.testing.assert_allclose(out / np.abs(out).max(), y / np.abs(y).max(), atol=1e-6)
+
+
+def test_scale_to_peak_leaves_silence_and_near_silence_alone():
+    from featurekit.audio import scale_to_peak
+
+    assert not scale_to_peak(np.zeros(N, np.float32), -1.0).any()
+    hum = np.float32(10 ** (-80 / 20)) * _gapped(0.0)  # a window of a noise floor, -80 dBFS
+    np.testing.assert_array_equal(scale_to_peak(hum, -1.0), hum)
+
+
+def test_read_clip_scales_a_quiet_file_to_the_peak(tmp_path):
+    p = tmp_path / "quiet.wav"
+    sf.write(p, 0.01 * _gapped(0.0), SR, subtype="FLOAT")
+    clip = read_clip(p, SR, N, peak_db=-1.1)
+    assert 20 * np.log10(np.abs(clip.samples).max()) == pytest.approx(-1.1, abs=1e-3)
+    assert np.abs(read_clip(p, SR, N).samples).max() == pytest.approx(0.01 * np.abs(_gapped(0.0)).max())

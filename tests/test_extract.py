@@ -451,6 +451,64 @@ def test_leading_silence_no_longer_drags_the_spectral_means(tmp_path):
     assert shift[40.0] < 0.25 * shift[None]
 
 
+# --- peak level (ExtractionConfig.peak_db) ----------------------------------
+def test_peak_normalisation_is_on_by_default_and_stored_in_the_config():
+    from featurekit.config import ExtractionConfig
+
+    assert ExtractionConfig().peak_db == -1.1
+    assert ExtractionConfig().identity()["peak_db"] == -1.1
+
+
+def test_a_config_written_before_peak_normalisation_existed_reads_as_levels_kept():
+    from featurekit.config import ExtractionConfig
+
+    old = {k: v for k, v in ExtractionConfig().to_dict().items() if k != "peak_db"}
+    cfg = ExtractionConfig.from_dict(old)
+    assert cfg.peak_db is None and "peak_db" not in cfg.identity()
+
+
+@pytest.mark.parametrize("bad", [0.5, -120, True, "-1"])
+def test_a_bad_peak_level_is_named(bad):
+    from featurekit.config import ExtractionConfig
+    from featurekit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="peak_db"):
+        ExtractionConfig(peak_db=bad)
+
+
+def test_a_quiet_copy_of_a_note_gets_the_notes_features(tmp_path):
+    from featurekit.config import ExtractionConfig
+    from featurekit.extraction import extract_files
+
+    sr = 16000
+    t = np.arange(4 * sr) / sr
+    tone = sum(np.sin(2 * np.pi * 220 * k * t) / k for k in range(1, 20))
+    hiss = 0.01 * np.random.default_rng(0).standard_normal(len(t))  # every band has energy
+    note = (0.5 * (tone + hiss) * np.exp(-t)).astype(np.float32)
+    sf.write(tmp_path / "loud.wav", note, sr, subtype="FLOAT")
+    sf.write(tmp_path / "quiet.wav", note * np.float32(10 ** (-30 / 20)), sr, subtype="FLOAT")
+    paths = [str(tmp_path / "loud.wav"), str(tmp_path / "quiet.wav")]
+    kept, _ = extract_files(paths, ExtractionConfig(peak_db=None))
+    scaled, _ = extract_files(paths, ExtractionConfig())
+    cols = [c for c in scaled.columns if "__" in c]
+    rms = "temporal_rms__mean__00"
+    assert kept[rms].iloc[1] < 0.1 * kept[rms].iloc[0]  # as read: 30 dB apart
+    np.testing.assert_allclose(scaled[cols].iloc[1], scaled[cols].iloc[0], rtol=1e-3, atol=1e-3)
+
+
+def test_the_cli_can_keep_the_levels(tmp_path):
+    from click.testing import CliRunner
+
+    from featurekit.cli.main import cli
+
+    corpus = make_tone_corpus(tmp_path / "c", families=("guitar",), instruments_per_family=1,
+                              pitches=(60,), velocities=(100,))
+    result = CliRunner().invoke(cli, ["extract", str(corpus), "--out", str(tmp_path / "f"),
+                                      "--no-normalise", "-j", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    assert fk.load_features(tmp_path / "f").attrs["featurekit"]["peak_db"] is None
+
+
 def test_the_table_says_which_notes_were_trimmed(tmp_path):
     corpus = make_tone_corpus(tmp_path / "c", families=("guitar",), instruments_per_family=1,
                               pitches=(60,), velocities=(100,))

@@ -157,3 +157,14 @@ def test_a_model_of_untrimmed_notes_refuses_a_trimmed_table_and_says_how_to_re_e
     with pytest.raises(ConfigError, match=r"trim_db: model None vs table 40.0\); re-extract with "
                                           r"--no-trim"):
         featurekit.evaluate(model, trimmed)
+
+
+def test_a_model_of_unnormalised_notes_refuses_a_normalised_table_and_says_how_to_re_extract():
+    normalised = make_table()
+    kept = normalised.copy()
+    kept.attrs = {"featurekit": {k: v for k, v in normalised.attrs["featurekit"].items()
+                                 if k != "peak_db"}}  # a table from before peak_db
+    model = featurekit.train(kept, "logreg", fit_all=True).model
+    with pytest.raises(ConfigError, match=r"peak_db: model None vs table -1.1\); re-extract with "
+                                          r"--no-normalise"):
+        featurekit.evaluate(model, normalised)

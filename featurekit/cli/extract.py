@@ -36,6 +36,13 @@ def _names(ctx, param, value):
                    "below the file's loudest 10 ms (recordings that begin with silence).")
 @click.option("--no-trim", is_flag=True,
               help="Read every file from its first sample (as tables made before --trim-db).")
+@click.option("--peak-db", type=click.FloatRange(min=-120, min_open=True, max=0),
+              default=-1.1, show_default=True,
+              help="Scale each clip to this peak level in dBFS, as NSynth's notes are "
+                   "(peak-normalised whatever their velocity), so soft notes and quiet "
+                   "recordings are analysed at the level models are trained at.")
+@click.option("--no-normalise", is_flag=True,
+              help="Keep each clip's level as read (as tables made before --peak-db).")
 @jobs_option(JOBS_HELP + " With --backend dask: workers of the local cluster "
              "(ignored with --scheduler).")
 @click.option("--families", multiple=True, callback=_names,
@@ -57,9 +64,9 @@ def _names(ctx, param, value):
 @cluster_options("Where the work runs (joblib backend)", local="a local cluster of --jobs workers",
                  note="CORPUS and --out must be on storage all workers see at the same paths.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def command(corpus, out, preset, frames, trim_db, no_trim, jobs, families, sources,
-            exclude_sources, layout,
-            segment_seconds, hop_seconds, chunk_size, backend, scheduler, quiet):
+def command(corpus, out, preset, frames, trim_db, no_trim, peak_db, no_normalise, jobs, families,
+            sources, exclude_sources, layout, segment_seconds, hop_seconds, chunk_size, backend,
+            scheduler, quiet):
     """Extract clip-level features of every note in CORPUS into Parquet.
 
     CORPUS is an NSynth jsonwav root (nsynth-train/, nsynth-valid/,
@@ -96,7 +103,8 @@ def command(corpus, out, preset, frames, trim_db, no_trim, jobs, families, sourc
     from ..extraction import extract
 
     result = extract(corpus, out, preset=preset, frames=frames,
-                     trim_db=None if no_trim else trim_db, n_jobs=jobs, families=families,
+                     trim_db=None if no_trim else trim_db,
+                     peak_db=None if no_normalise else peak_db, n_jobs=jobs, families=families,
                      sources=sources, exclude_sources=exclude_sources, layout=layout,
                      segment_seconds=segment_seconds, hop_seconds=hop_seconds,
                      chunk_size=chunk_size, backend=backend, scheduler=scheduler,

@@ -179,6 +179,9 @@ def _check_config(model: Model, table) -> None:
         if "trim_db" in diff:
             hint = ("; re-extract with " + ("--no-trim" if mine.get("trim_db") is None
                                              else f"--trim-db {mine['trim_db']:g}"))
+        elif "peak_db" in diff:
+            hint = ("; re-extract with " + ("--no-normalise" if mine.get("peak_db") is None
+                                             else f"--peak-db {mine['peak_db']:g}"))
         raise ConfigError(f"the table was extracted with a different config than the model "
                           f"({pairs}){hint}")
 
@@ -372,7 +375,8 @@ def input_warning(path, config: ExtractionConfig) -> str:
         return (f"too short to recognise ({duration * 1000:.1f} ms; padded with silence to the "
                 f"model's {config.duration:g} s)")
     try:
-        clip = read_clip(path, config.sample_rate, config.n_samples, trim_db=config.trim_db)
+        clip = read_clip(path, config.sample_rate, config.n_samples, trim_db=config.trim_db,
+                         peak_db=config.peak_db)
     except AudioError:
         return ""
     if not clip.samples.size or float(np.max(np.abs(clip.samples))) < SILENCE_PEAK:
