@@ -199,6 +199,9 @@ def prefetch(paths) -> None:
             os.close(fd)
 
 
+#: dBFS: the median peak of NSynth's published notes (at every velocity), the level
+#: ``extract`` scales clips to and ``synth`` renders at by default.
+NSYNTH_PEAK_DB = -1.1
 #: dBFS: a clip whose peak is below this is not scaled by :func:`scale_to_peak`.
 QUIET_PEAK_DB = -70.0
 

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, field
 
 from ._version import __version__
+from .audio import NSYNTH_PEAK_DB
 from .errors import ConfigError
 
 #: Bumped whenever a feature's definition changes, so old tables are not mixed
@@ -77,7 +78,7 @@ class ExtractionConfig:
     fmax: float | None = None
     frames: str | None = None
     trim_db: float | None = 40.0
-    peak_db: float | None = -1.1
+    peak_db: float | None = NSYNTH_PEAK_DB
     feature_version: int = field(default=FEATURE_VERSION)
 
     def __post_init__(self):

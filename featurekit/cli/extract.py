@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import corpus as corpus_mod
+from ..audio import NSYNTH_PEAK_DB
 from ..features.catalogue import PRESETS
 from ..layouts import LAYOUTS
 from .options import JOBS_HELP, cluster_options, jobs_option
@@ -37,7 +38,7 @@ def _names(ctx, param, value):
 @click.option("--no-trim", is_flag=True,
               help="Read every file from its first sample (as tables made before --trim-db).")
 @click.option("--peak-db", type=click.FloatRange(min=-120, min_open=True, max=0),
-              default=-1.1, show_default=True,
+              default=NSYNTH_PEAK_DB, show_default=True,
               help="Scale each clip to this peak level in dBFS, as NSynth's notes are "
                    "(peak-normalised whatever their velocity), so soft notes and quiet "
                    "recordings are analysed at the level models are trained at.")

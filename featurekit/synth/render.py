@@ -19,6 +19,7 @@ import struct
 
 import numpy as np
 
+from ..audio import NSYNTH_PEAK_DB
 from ..errors import CorpusError, MissingRendererError
 from . import gus
 
@@ -26,7 +27,6 @@ SAMPLE_RATE = 16_000  #: Hz, as NSynth
 RENDER_RATE = 48_000  #: Hz, TinySoundFont's rate before anti-aliased resampling
 HOLD_S, RELEASE_S = 3.0, 1.0  #: seconds the key is held, then released (NSynth's)
 SILENCE_DB = -70.0  #: a note whose peak is below this (dBFS) is silent and dropped
-NSYNTH_PEAK_DB = -1.1  #: dBFS: the median peak of NSynth's notes, each clip's peak with levels="nsynth"
 #: ``render_instrument(levels=...)``: each clip at NSynth's peak, or the synthesizer's levels.
 LEVELS = ("nsynth", "synth")
 TINYSOUNDFONT_PIN = "tinysoundfont==0.3.7"
