@@ -62,6 +62,8 @@ def main(argv=None):
                     help="real_transfer.py's cache (renders-transfer/, dev-transfer/)")
     ap.add_argument("--modes", default="plain,1",
                     help="'plain' (no adaptation) and/or values of lam")
+    ap.add_argument("--keep-scaler", action="store_true",
+                    help="leave the pipeline's scaler on with adaptation too (it undoes lam)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args(argv)
@@ -88,8 +90,8 @@ def main(argv=None):
                 names = [f"c{i}" for i in range(X.shape[1])]
             # the blocks are standardised already; the pipeline's scaler would
             # undo ``lam`` (and give the sparse domain blocks unit variance)
-            pipe = build_pipeline(spec if mode == "plain" else replace(spec, scaler="none"),
-                                  names, seed=args.seed, n_jobs=args.jobs)
+            own = spec if mode == "plain" or args.keep_scaler else replace(spec, scaler="none")
+            pipe = build_pipeline(own, names, seed=args.seed, n_jobs=args.jobs)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 pipe.fit(X, y)
